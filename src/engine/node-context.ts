@@ -1,0 +1,141 @@
+/**
+ * Builds what a node sees of its run (NodeContext) and what its expressions see (ExpressionData).
+ * Parameters are evaluated per item, then checked by the node's schema; parameters without any
+ * expression are checked once per execution.
+ */
+import { DateTime } from 'luxon';
+import type { z } from 'zod';
+import { containsExpression, resolveParameters } from '../expressions/index.js';
+import type { ExpressionData } from '../expressions/types.js';
+import type { AnyNodeDefinition, NodeContext, NodeLogger, RunMode } from '../nodes/sdk.js';
+import type { Clock } from './clock.js';
+import { ExpressionError, NonRetryableError } from './errors.js';
+import type { Item, ItemSource, JsonObject } from './items.js';
+import type { RunData } from './run-data.js';
+import type { Workflow, WorkflowNode } from './workflow.js';
+
+/** Everything about the run that is the same for all nodes of one execution. */
+export interface RunScope {
+  runId: string;
+  mode: RunMode;
+  workflowId: string;
+  workflow: Workflow;
+  active: boolean;
+  runData: RunData;
+  clock: Clock;
+  vars: Readonly<Record<string, string>>;
+  resumeUrl?: string;
+  logger: NodeLogger;
+  signal: AbortSignal;
+  getCredentials(node: WorkflowNode, name: string): Promise<JsonObject>;
+}
+
+export interface NodeExecution {
+  node: WorkflowNode;
+  def: AnyNodeDefinition;
+  inputs: Item[][];
+  sources: (ItemSource | null)[];
+  runIndex: number;
+  state: { get(): JsonObject | undefined; set(value: JsonObject | undefined): void };
+  logs: string[];
+}
+
+export function timezoneOf(workflow: Workflow): string {
+  return workflow.settings.timezone ?? process.env.TZ ?? 'UTC';
+}
+
+export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeContext<unknown> {
+  const { node, def } = exec;
+  const zone = timezoneOf(scope.workflow);
+  const hasExpressions = containsExpression(node.parameters);
+  let staticParams: unknown;
+  const nodesByName = new Map(scope.workflow.nodes.map((n) => [n.name, n]));
+
+  const base: Omit<ExpressionData, 'itemIndex'> = {
+    runIndex: exec.runIndex,
+    inputItems: () => exec.inputs[0] ?? [],
+    hasNode: (name) => nodesByName.has(name),
+    isExecuted: (name) => scope.runData.runCount(name) > 0,
+    nodeOutput(name, output = 0, run = -1) {
+      referenced(name);
+      return scope.runData.output(name, output, run);
+    },
+    pairedItem(name, itemIndex) {
+      referenced(name);
+      return scope.runData.pairedItem(name, exec.sources[0] ?? null, itemIndex);
+    },
+    nodeParameters: (name) => (name === undefined ? node.parameters : (nodesByName.get(name)?.parameters ?? {})),
+    prevNode: exec.sources[0]
+      ? { name: exec.sources[0].node, outputIndex: exec.sources[0].output, runIndex: exec.sources[0].run }
+      : undefined,
+    workflow: { id: scope.workflowId, name: scope.workflow.name, active: scope.active },
+    execution: {
+      id: scope.runId,
+      mode: scope.mode === 'manual' || scope.mode === 'test' ? 'test' : 'production',
+      resumeUrl: scope.resumeUrl,
+    },
+    vars: scope.vars,
+    now: () => DateTime.fromJSDate(scope.clock.now(), { zone }),
+    timezone: zone,
+  };
+
+  function referenced(name: string): void {
+    if (!nodesByName.has(name)) {
+      throw new ExpressionError(`Referenced node doesn't exist`, {
+        description: `The node '${name}' is not in this workflow.`,
+      });
+    }
+    if (scope.runData.runCount(name) === 0) {
+      throw new ExpressionError(`Referenced node is unexecuted`, {
+        description: `An expression references the node '${name}', but it hasn't been executed yet.`,
+      });
+    }
+  }
+
+  const expressionData = (itemIndex: number): ExpressionData => ({ ...base, itemIndex });
+
+  function checked(value: unknown): unknown {
+    const parsed = (def.params as z.ZodType).safeParse(value);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const field = issue.path.map(String).join('.') || '(parameters)';
+    throw new NonRetryableError(`Invalid parameter '${field}': ${issue.message}`, {
+      code: 'INVALID_PARAMETER',
+      description: parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; '),
+    });
+  }
+
+  return {
+    node,
+    inputs: exec.inputs,
+    items: exec.inputs[0] ?? [],
+    sources: exec.sources,
+    getParams(itemIndex = 0) {
+      if (!hasExpressions) {
+        if (staticParams === undefined) staticParams = checked(node.parameters);
+        return staticParams;
+      }
+      return checked(resolveParameters(node.parameters, expressionData(itemIndex)));
+    },
+    evaluate: (value, itemIndex, path) => resolveParameters(value, expressionData(itemIndex), path),
+    runIndex: exec.runIndex,
+    mode: scope.mode,
+    workflow: {
+      id: scope.workflowId,
+      name: scope.workflow.name,
+      active: scope.active,
+      settings: scope.workflow.settings,
+    },
+    execution: { id: scope.runId, resumeUrl: scope.resumeUrl },
+    now: () => DateTime.fromJSDate(scope.clock.now(), { zone }),
+    state: exec.state,
+    continueOnFail: node.onError !== 'stop',
+    logger: scope.logger,
+    signal: scope.signal,
+    getCredentials: (name) => scope.getCredentials(node, name),
+    stepLog: (line) => {
+      exec.logs.push(line);
+    },
+    expressionData,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Ports: the narrow interfaces the engine uses (STYLE practice 5). The engine imports these, never
+ * Kysely, BullMQ or nodemailer. Adapters live in src/store, src/queue, ...; every adapter passes
+ * the same conformance suite.
+ */
+import type { ErrorDetails } from './errors.js';
+import type { Item, ItemSource, JsonObject } from './items.js';
+import type { RunStatus } from './run-state.js';
+import type { Workflow } from './workflow.js';
+import type { RunMode } from '../nodes/sdk.js';
+
+/** A reference to items stored in a step: output `output` of step `step` of the same run. */
+export interface StepOutputRef {
+  step: number;
+  output: number;
+}
+
+/** One pending node execution on the run's frontier. */
+export interface FrontierEntry {
+  node: string;
+  /** Per input index: where its items are (null = no data on that input). */
+  inputs: (StepOutputRef | null)[];
+  sources: (ItemSource | null)[];
+}
+
+/**
+ * Everything needed to continue a run after a restart, besides the steps themselves: what is due
+ * next (stack, top = last), multi-input nodes waiting for their other inputs, node-scoped state.
+ */
+export interface Checkpoint {
+  stack: FrontierEntry[];
+  waiting: FrontierEntry[];
+  nodeState: Record<string, JsonObject>;
+  /** Set while a Wait node holds the run: the step to resume after. */
+  wait?: { node: string; step: number };
+}
+
+export interface RunRecord {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  status: RunStatus;
+  mode: RunMode;
+  /** Items the trigger emitted (webhook request, event, input of `relais run`). */
+  triggerItems: Item[];
+  checkpoint: Checkpoint | null;
+  error: ErrorDetails | null;
+  /** Name of the node executing (or last executed). */
+  currentNode: string | null;
+  /** Bumped by every transition; writers pass the version they read and are refused when stale. */
+  version: number;
+  isTest: boolean;
+  retryOf: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  waitTill: Date | null;
+}
+
+export type StepStatus = 'succeeded' | 'failed' | 'waiting';
+
+export interface StepRecord {
+  runId: string;
+  /** Order of the step within the run, from 0. */
+  seq: number;
+  nodeId: string;
+  nodeName: string;
+  nodeType: string;
+  /** How many times this node ran before in this run. */
+  runIndex: number;
+  status: StepStatus;
+  startedAt: Date;
+  finishedAt: Date;
+  inputCount: number;
+  /** Items per output. */
+  outputCounts: number[];
+  sources: (ItemSource | null)[];
+  /** Input items per input (kept so a failed step can be retried with them; subject to saveData). */
+  input: Item[][] | null;
+  /** Output items per output (subject to saveData once the run ends). */
+  output: Item[][] | null;
+  error: ErrorDetails | null;
+  /** `console.log` lines of Code nodes and node log lines. */
+  logs: string[];
+}
+
+export interface NewRun {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  mode: RunMode;
+  triggerItems: Item[];
+  isTest?: boolean;
+  retryOf?: string | null;
+  status?: 'queued' | 'running';
+  createdAt: Date;
+}
+
+/** Named outcome of a transition that refuses stale callers (STYLE practice 4). */
+export type TransitionResult = { ok: true; version: number } | { ok: false; reason: 'stale' | 'not_found' | 'invalid_transition'; status?: RunStatus };
+
+export interface RunStore {
+  createRun(run: NewRun): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | null>;
+  /** Moves a run to a new status if it is at `expectedVersion` and the transition is allowed. */
+  transition(
+    id: string,
+    expectedVersion: number,
+    to: RunStatus,
+    patch?: { error?: ErrorDetails | null; startedAt?: Date; finishedAt?: Date; waitTill?: Date | null; checkpoint?: Checkpoint | null },
+  ): Promise<TransitionResult>;
+  /** Atomically appends a step and saves the new checkpoint, if the run is at `expectedVersion`. */
+  recordStep(id: string, expectedVersion: number, step: StepRecord, checkpoint: Checkpoint): Promise<TransitionResult>;
+  listSteps(runId: string): Promise<StepRecord[]>;
+  /** Runs in the given statuses (oldest first), for resume at start. */
+  listRunsByStatus(statuses: RunStatus[], limit: number): Promise<RunRecord[]>;
+}
+
+export interface WorkflowRecord {
+  id: string;
+  name: string;
+  version: number;
+  active: boolean;
+  workflow: Workflow;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WorkflowStore {
+  /** Inserts or updates; every save keeps the previous version. */
+  saveWorkflow(id: string, workflow: Workflow, opts?: { now?: Date }): Promise<WorkflowRecord>;
+  getWorkflow(id: string): Promise<WorkflowRecord | null>;
+  /** A given version of a workflow (runs keep the version they started on). */
+  getWorkflowVersion(id: string, version: number): Promise<Workflow | null>;
+}
