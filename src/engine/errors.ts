@@ -26,7 +26,13 @@ export class NodeError extends Error {
 
   constructor(
     message: string,
-    opts: { code?: string; description?: string; itemIndex?: number; httpStatus?: number; cause?: unknown } = {},
+    opts: {
+      code?: string;
+      description?: string;
+      itemIndex?: number;
+      httpStatus?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = opts.code ?? 'NODE_ERROR';
@@ -49,7 +55,13 @@ export class ExpressionError extends NonRetryableError {
 
   constructor(
     message: string,
-    opts: { parameter?: string; expression?: string; description?: string; itemIndex?: number; cause?: unknown } = {},
+    opts: {
+      parameter?: string;
+      expression?: string;
+      description?: string;
+      itemIndex?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { ...opts, code: 'EXPRESSION_ERROR' });
     this.parameter = opts.parameter;

@@ -34,6 +34,8 @@ export interface NodeExecution {
   node: WorkflowNode;
   def: AnyNodeDefinition;
   inputs: Item[][];
+  /** What `$input`/`$json` see when it differs from `inputs` (executeOnce hands the node only the first item). */
+  expressionInputs?: Item[][];
   sources: (ItemSource | null)[];
   runIndex: number;
   state: { get(): JsonObject | undefined; set(value: JsonObject | undefined): void };
@@ -53,7 +55,7 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
 
   const base: Omit<ExpressionData, 'itemIndex'> = {
     runIndex: exec.runIndex,
-    inputItems: () => exec.inputs[0] ?? [],
+    inputItems: () => (exec.expressionInputs ?? exec.inputs)[0] ?? [],
     hasNode: (name) => nodesByName.has(name),
     isExecuted: (name) => scope.runData.runCount(name) > 0,
     nodeOutput(name, output = 0, run = -1) {
@@ -64,7 +66,8 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
       referenced(name);
       return scope.runData.pairedItem(name, exec.sources[0] ?? null, itemIndex);
     },
-    nodeParameters: (name) => (name === undefined ? node.parameters : (nodesByName.get(name)?.parameters ?? {})),
+    nodeParameters: (name) =>
+      name === undefined ? node.parameters : (nodesByName.get(name)?.parameters ?? {}),
     prevNode: exec.sources[0]
       ? { name: exec.sources[0].node, outputIndex: exec.sources[0].output, runIndex: exec.sources[0].run }
       : undefined,

@@ -3,11 +3,12 @@
  * Kysely, BullMQ or nodemailer. Adapters live in src/store, src/queue, ...; every adapter passes
  * the same conformance suite.
  */
+
+import type { RunMode } from '../nodes/sdk.js';
 import type { ErrorDetails } from './errors.js';
 import type { Item, ItemSource, JsonObject } from './items.js';
 import type { RunStatus } from './run-state.js';
 import type { Workflow } from './workflow.js';
-import type { RunMode } from '../nodes/sdk.js';
 
 /** A reference to items stored in a step: output `output` of step `step` of the same run. */
 export interface StepOutputRef {
@@ -94,10 +95,14 @@ export interface NewRun {
   retryOf?: string | null;
   status?: 'queued' | 'running';
   createdAt: Date;
+  /** The first frontier (the trigger node fed with `triggerItems`). */
+  checkpoint?: Checkpoint | null;
 }
 
 /** Named outcome of a transition that refuses stale callers (STYLE practice 4). */
-export type TransitionResult = { ok: true; version: number } | { ok: false; reason: 'stale' | 'not_found' | 'invalid_transition'; status?: RunStatus };
+export type TransitionResult =
+  | { ok: true; version: number }
+  | { ok: false; reason: 'stale' | 'not_found' | 'invalid_transition'; status?: RunStatus };
 
 export interface RunStore {
   createRun(run: NewRun): Promise<RunRecord>;
@@ -107,10 +112,21 @@ export interface RunStore {
     id: string,
     expectedVersion: number,
     to: RunStatus,
-    patch?: { error?: ErrorDetails | null; startedAt?: Date; finishedAt?: Date; waitTill?: Date | null; checkpoint?: Checkpoint | null },
+    patch?: {
+      error?: ErrorDetails | null;
+      startedAt?: Date;
+      finishedAt?: Date;
+      waitTill?: Date | null;
+      checkpoint?: Checkpoint | null;
+    },
   ): Promise<TransitionResult>;
   /** Atomically appends a step and saves the new checkpoint, if the run is at `expectedVersion`. */
-  recordStep(id: string, expectedVersion: number, step: StepRecord, checkpoint: Checkpoint): Promise<TransitionResult>;
+  recordStep(
+    id: string,
+    expectedVersion: number,
+    step: StepRecord,
+    checkpoint: Checkpoint,
+  ): Promise<TransitionResult>;
   listSteps(runId: string): Promise<StepRecord[]>;
   /** Runs in the given statuses (oldest first), for resume at start. */
   listRunsByStatus(statuses: RunStatus[], limit: number): Promise<RunRecord[]>;

@@ -30,6 +30,11 @@ export class RunData {
     return this.tasks.get(node) ?? [];
   }
 
+  /** Node names in the order they first ran. */
+  nodeNames(): string[] {
+    return [...this.tasks.keys()];
+  }
+
   runCount(node: string): number {
     return this.tasks.get(node)?.length ?? 0;
   }
@@ -59,7 +64,12 @@ export class RunData {
     });
   }
 
-  private walk(target: string, source: ItemSource | null, index: number, seen: Set<string>): Item | undefined {
+  private walk(
+    target: string,
+    source: ItemSource | null,
+    index: number,
+    seen: Set<string>,
+  ): Item | undefined {
     if (!source) return undefined;
     const key = `${source.node}:${source.run}:${source.output}:${index}`;
     if (seen.has(key)) return undefined;

@@ -10,7 +10,12 @@ export const retrySchema = z
     maxTries: z.number().int().min(1).max(20).default(3),
     backoff: z.enum(['fixed', 'exponential']).default('fixed'),
     delayMs: z.number().int().min(0).max(86_400_000).default(1000),
-    maxDelayMs: z.number().int().min(0).max(30 * 86_400_000).optional(),
+    maxDelayMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400_000)
+      .optional(),
     /** Fraction (0..1) of the delay added or removed at random, so retries of many runs spread out. */
     jitter: z.number().min(0).max(1).default(0),
     /** Retry only on these error codes or HTTP statuses; absent = any retryable error. */

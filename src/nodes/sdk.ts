@@ -7,12 +7,22 @@
 import type { DateTime } from 'luxon';
 import type { z } from 'zod';
 import type { Item, ItemSource, JsonObject } from '../engine/items.js';
-import type { ExpressionData } from '../expressions/types.js';
 import type { WorkflowNode, WorkflowSettings } from '../engine/workflow.js';
+import type { ExpressionData } from '../expressions/types.js';
 
 export type NodeGroup = 'trigger' | 'transform' | 'flow' | 'action' | 'utility';
 
-export type RunMode = 'manual' | 'test' | 'webhook' | 'trigger' | 'schedule' | 'poll' | 'event' | 'retry' | 'error' | 'subworkflow';
+export type RunMode =
+  | 'manual'
+  | 'test'
+  | 'webhook'
+  | 'trigger'
+  | 'schedule'
+  | 'poll'
+  | 'event'
+  | 'retry'
+  | 'error'
+  | 'subworkflow';
 
 /** What a node returns: its items per output in output order, or a command for the engine. */
 export type NodeOutcome = Item[][] | NodeCommand;
@@ -119,7 +129,10 @@ export function inputCount(def: AnyNodeDefinition, params: unknown): number {
  */
 export async function mapItems<P>(
   ctx: NodeContext<P>,
-  fn: (item: Item, index: number) => Item | Item[] | null | undefined | Promise<Item | Item[] | null | undefined>,
+  fn: (
+    item: Item,
+    index: number,
+  ) => Item | Item[] | null | undefined | Promise<Item | Item[] | null | undefined>,
 ): Promise<Item[]> {
   const out: Item[] = [];
   for (let i = 0; i < ctx.items.length; i++) {

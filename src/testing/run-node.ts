@@ -61,7 +61,9 @@ export async function runNode(def: AnyNodeDefinition, opts: RunNodeOptions = {})
   }
   const inputs = (opts.inputs ?? [opts.items ?? []]).map((list) => toItems(list));
   const upstream = Object.keys(opts.nodeOutputs ?? {})[0];
-  const sources: (ItemSource | null)[] = inputs.map(() => (upstream ? { node: upstream, output: 0, run: 0 } : null));
+  const sources: (ItemSource | null)[] = inputs.map(() =>
+    upstream ? { node: upstream, output: 0, run: 0 } : null,
+  );
   const workflow: Workflow = {
     name: 'test',
     nodes: [node, ...others],
@@ -93,7 +95,12 @@ export async function runNode(def: AnyNodeDefinition, opts: RunNodeOptions = {})
     inputs,
     sources,
     runIndex: opts.runIndex ?? 0,
-    state: { get: () => state, set: (v) => { state = v; } },
+    state: {
+      get: () => state,
+      set: (v) => {
+        state = v;
+      },
+    },
     logs,
   });
   const outcome = await def.execute(ctx);

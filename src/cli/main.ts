@@ -1,0 +1,29 @@
+/** The `relais` command line: one function per command, all taking their arguments and an Io. */
+import { type Io, processIo } from './io.js';
+import { runCommand } from './run-command.js';
+import { validateCommand } from './validate-command.js';
+
+const USAGE = `usage: relais <command> [options]
+
+commands:
+  run FILE [--input JSON|@file.json] [--json] [--data-dir DIR]   execute a workflow once
+  validate FILE...                                                 check workflow files`;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(rest, io);
+    case 'validate':
+      return validateCommand(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.err(`relais: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * The engine: executes a workflow's graph node by node with n8n's items model, and checkpoints
+ * every step so a run can continue after a restart (ARCHITECTURE decision 4).
+ *
+ * One run = one `drive` loop: take the next frontier entry, execute the node, record the step and
+ * the new frontier in one store transition, route the outputs, repeat. The store is the source of
+ * truth; a caller whose view of the run is stale is refused by the store and stops.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NodeCommand, NodeLogger, NodeOutcome, RunMode } from '../nodes/sdk.js';
+import { type Clock, systemClock } from './clock.js';
+import { type ErrorDetails, errorDetails, NonRetryableError } from './errors.js';
+import { Frontier, type Routed, TRIGGER_REF } from './frontier.js';
+import { buildGraph, type Graph } from './graph.js';
+import { type Item, type ItemSource, type JsonObject, toItems } from './items.js';
+import { createNodeContext, type RunScope } from './node-context.js';
+import {
+  applyAlwaysOutputData,
+  fillPairedItems,
+  normaliseOutputs,
+  outputsAfterFailure,
+  routeErrorItems,
+} from './outputs.js';
+import type { Checkpoint, FrontierEntry, RunRecord, RunStore, StepOutputRef, StepRecord } from './ports.js';
+import type { NodeRegistry } from './registry.js';
+import { RunData } from './run-data.js';
+import type { RunStatus } from './run-state.js';
+import type { Workflow, WorkflowNode } from './workflow.js';
+
+export interface EngineHooks {
+  onRunStart?(run: RunRecord): void;
+  onStepFinish?(run: RunRecord, step: StepRecord): void;
+  onRunFinish?(run: RunRecord): void;
+  /** A Respond to Webhook node answered: the webhook ingress hands this to the waiting caller. */
+  onRespond?(runId: string, response: Extract<NodeCommand, { kind: 'respond' }>['response']): void;
+}
+
+export interface EngineOptions {
+  runs: RunStore;
+  registry: NodeRegistry;
+  clock?: Clock;
+  logger?: NodeLogger;
+  vars?: Record<string, string>;
+  hooks?: EngineHooks;
+  /** Decrypted credential for a node's credential slot. */
+  credentials?: (node: WorkflowNode, name: string) => Promise<JsonObject>;
+  /** Public URL that resumes a waiting run (`$execution.resumeUrl`). */
+  resumeUrl?: (runId: string) => string;
+}
+
+export interface StartRun {
+  workflow: Workflow;
+  workflowId: string;
+  workflowVersion?: number;
+  mode: RunMode;
+  /** Items the trigger emits; absent = the trigger decides (manual trigger: one empty item). */
+  triggerItems?: readonly unknown[];
+  /** Name of the trigger node to start from; default: the manual trigger, else the first trigger. */
+  startNode?: string;
+  runId?: string;
+  isTest?: boolean;
+  active?: boolean;
+  retryOf?: string | null;
+}
+
+export interface RunOutcome {
+  run: RunRecord;
+  /** Everything each node produced in this process' part of the run (all of it for a run that did not restart). */
+  runData: RunData;
+}
+
+/** The run moved on in another process (or was cancelled there): this process stops driving it. */
+export class StaleRunError extends Error {
+  override readonly name = 'StaleRunError';
+}
+
+interface DriveState {
+  run: RunRecord;
+  workflow: Workflow;
+  graph: Graph;
+  runData: RunData;
+  frontier: Frontier;
+  nodeState: Record<string, JsonObject>;
+  /** Outputs of this run's steps by seq, for resolving frontier references. */
+  stepOutputs: Map<number, Item[][]>;
+  nextSeq: number;
+  scope: RunScope;
+}
+
+const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class Engine {
+  private readonly runs: RunStore;
+  private readonly registry: NodeRegistry;
+  private readonly clock: Clock;
+  private readonly logger: NodeLogger;
+  private readonly hooks: EngineHooks;
+  private readonly controllers = new Map<string, AbortController>();
+
+  constructor(private readonly opts: EngineOptions) {
+    this.runs = opts.runs;
+    this.registry = opts.registry;
+    this.clock = opts.clock ?? systemClock;
+    this.logger = opts.logger ?? silent;
+    this.hooks = opts.hooks ?? {};
+  }
+
+  /** Creates a run and drives it to its end (or to a wait). */
+  async start(input: StartRun): Promise<RunOutcome> {
+    const run = await this.create(input);
+    return this.continue(run, input.workflow, input.active ?? false);
+  }
+
+  /** Creates a queued run (for a queue or a worker to drive later). */
+  async create(input: StartRun): Promise<RunRecord> {
+    const startNode = input.startNode ?? this.findTrigger(input.workflow);
+    return this.runs.createRun({
+      id: input.runId ?? randomUUID(),
+      workflowId: input.workflowId,
+      workflowVersion: input.workflowVersion ?? 1,
+      mode: input.mode,
+      triggerItems: input.triggerItems ? toItems(input.triggerItems) : [],
+      isTest: input.isTest ?? false,
+      retryOf: input.retryOf ?? null,
+      status: 'queued',
+      createdAt: this.clock.now(),
+      checkpoint: {
+        stack: [{ node: startNode, inputs: [TRIGGER_REF], sources: [null] }],
+        waiting: [],
+        nodeState: {},
+      },
+    });
+  }
+
+  /** Drives a queued or interrupted run from its checkpoint (completed steps are not executed again). */
+  async continue(run: RunRecord, workflow: Workflow, active = false): Promise<RunOutcome> {
+    const state = await this.load(run, workflow, active);
+    this.hooks.onRunStart?.(state.run);
+    try {
+      await this.drive(state);
+    } finally {
+      this.controllers.delete(run.id);
+    }
+    return { run: state.run, runData: state.runData };
+  }
+
+  /** Asks an in-process run to stop at the next node boundary. */
+  cancel(runId: string): boolean {
+    const controller = this.controllers.get(runId);
+    controller?.abort();
+    return controller !== undefined;
+  }
+
+  private findTrigger(workflow: Workflow): string {
+    const triggers = workflow.nodes.filter(
+      (n) => this.registry.get(n.type)?.group === 'trigger' && !n.disabled,
+    );
+    const manual = triggers.find((n) => n.type === 'manualTrigger');
+    const chosen = manual ?? triggers[0];
+    if (!chosen)
+      throw new NonRetryableError('The workflow has no trigger node to start from', { code: 'NO_TRIGGER' });
+    return chosen.name;
+  }
+
+  private async load(run: RunRecord, workflow: Workflow, active: boolean): Promise<DriveState> {
+    const controller = new AbortController();
+    this.controllers.set(run.id, controller);
+    const graph = buildGraph(workflow, (n) => this.registry.get(n.type));
+    const runData = new RunData();
+    const stepOutputs = new Map<number, Item[][]>();
+    let nextSeq = 0;
+    // Replaying the recorded steps rebuilds what expressions may reference (`$('X')`) and the
+    // outputs the frontier points at; nothing is executed again.
+    for (const step of await this.runs.listSteps(run.id)) {
+      nextSeq = Math.max(nextSeq, step.seq + 1);
+      if (step.status === 'waiting') continue;
+      const outputs = step.output ?? [];
+      stepOutputs.set(step.seq, outputs);
+      runData.add(step.nodeName, { outputs, sources: step.sources });
+    }
+    const checkpoint = run.checkpoint ?? { stack: [], waiting: [], nodeState: {} };
+    let current = run;
+    if (run.status === 'queued' || run.status === 'waiting') {
+      const moved = await this.runs.transition(run.id, run.version, 'running', {
+        startedAt: run.startedAt ?? this.clock.now(),
+      });
+      if (!moved.ok) throw new StaleRunError(`Run ${run.id} is no longer ${run.status} (${moved.reason})`);
+      current = {
+        ...run,
+        status: 'running',
+        version: moved.version,
+        startedAt: run.startedAt ?? this.clock.now(),
+      };
+    }
+    const scope: RunScope = {
+      runId: run.id,
+      mode: run.mode,
+      workflowId: run.workflowId,
+      workflow,
+      active,
+      runData,
+      clock: this.clock,
+      vars: this.opts.vars ?? {},
+      resumeUrl: this.opts.resumeUrl?.(run.id),
+      logger: this.logger,
+      signal: controller.signal,
+      getCredentials: async (node, name) => {
+        if (!this.opts.credentials)
+          throw new NonRetryableError(`No credentials are available to node '${node.name}'`);
+        return this.opts.credentials(node, name);
+      },
+    };
+    return {
+      run: current,
+      workflow,
+      graph,
+      runData,
+      frontier: Frontier.from(checkpoint),
+      nodeState: structuredClone(checkpoint.nodeState),
+      stepOutputs,
+      nextSeq,
+      scope,
+    };
+  }
+
+  private async drive(state: DriveState): Promise<void> {
+    for (;;) {
+      if (state.scope.signal.aborted) return this.finish(state, 'canceled', null);
+      const entry = state.frontier.next();
+      if (!entry) return this.finish(state, 'succeeded', null);
+      const node = state.graph.nodes.get(entry.node);
+      if (!node)
+        return this.finish(state, 'failed', { message: `Node '${entry.node}' is not in the workflow` });
+      const def = this.registry.get(node.type);
+      if (!def && !node.disabled) {
+        return this.finish(state, 'failed', { message: `Unknown node type '${node.type}'`, node: node.name });
+      }
+      const result = await this.executeNode(state, node, entry);
+      if (result === 'stop') return;
+    }
+  }
+
+  /** Executes one frontier entry and records it. Returns 'stop' when the run ended or paused. */
+  private async executeNode(
+    state: DriveState,
+    node: WorkflowNode,
+    entry: FrontierEntry,
+  ): Promise<'next' | 'stop'> {
+    const inputs = entry.inputs.map((ref) => this.resolve(state, ref));
+    const outputNames = state.graph.outputs.get(node.name) ?? ['main'];
+    const runIndex = state.runData.runCount(node.name);
+    const startedAt = this.clock.now();
+    const logs: string[] = [];
+    let outputs: Item[][] | undefined;
+    let command: NodeCommand | undefined;
+    let failure: ErrorDetails | undefined;
+
+    if (node.disabled) {
+      outputs = normaliseOutputs([inputs[0] ?? []], 1);
+    } else {
+      const def = this.registry.get(node.type)!;
+      const ctx = createNodeContext(state.scope, {
+        node,
+        def,
+        inputs: node.executeOnce ? inputs.map((list) => list.slice(0, 1)) : inputs,
+        expressionInputs: inputs,
+        sources: entry.sources,
+        runIndex,
+        state: {
+          get: () => state.nodeState[node.name],
+          set: (value) => {
+            if (value === undefined) delete state.nodeState[node.name];
+            else state.nodeState[node.name] = value;
+          },
+        },
+        logs,
+      });
+      try {
+        const outcome: NodeOutcome = await def.execute(ctx);
+        if (Array.isArray(outcome))
+          outputs = normaliseOutputs(
+            outcome.map((o) => toItems(o)),
+            outputNames.length,
+          );
+        else if (outcome.kind === 'respond') {
+          command = outcome;
+          outputs = normaliseOutputs(outcome.outputs, outputNames.length);
+        } else command = outcome;
+      } catch (error) {
+        const details = errorDetails(error, node.name);
+        if (node.onError === 'stop') failure = details;
+        else outputs = outputsAfterFailure(node, inputs[0] ?? [], details.message, outputNames.length);
+        if (node.onError !== 'stop') logs.push(`error (continued): ${details.message}`);
+      }
+      if (outputs) {
+        if (node.onError === 'errorOutput') routeErrorItems(outputs);
+        fillPairedItems(outputs, inputs[0] ?? []);
+        applyAlwaysOutputData(node, outputs);
+      }
+    }
+
+    const seq = state.nextSeq++;
+    const step: StepRecord = {
+      runId: state.run.id,
+      seq,
+      nodeId: node.id,
+      nodeName: node.name,
+      nodeType: node.type,
+      runIndex,
+      status: failure ? 'failed' : command?.kind === 'wait' ? 'waiting' : 'succeeded',
+      startedAt,
+      finishedAt: this.clock.now(),
+      inputCount: inputs.reduce((n, list) => n + list.length, 0),
+      outputCounts: (outputs ?? []).map((o) => o.length),
+      sources: entry.sources,
+      input: failure || command?.kind === 'wait' ? inputs : null,
+      output: outputs ?? null,
+      error: failure ?? null,
+      logs,
+    };
+
+    if (failure) {
+      state.runData.add(node.name, { outputs: [], sources: entry.sources });
+      await this.record(state, step);
+      await this.finish(state, 'failed', failure);
+      return 'stop';
+    }
+    if (command?.kind === 'wait') {
+      await this.record(state, step, { node: node.name, step: seq });
+      await this.pause(state, command);
+      return 'stop';
+    }
+    if (command?.kind === 'respond') this.hooks.onRespond?.(state.run.id, command.response);
+
+    const resolved = outputs ?? [];
+    const runNumber = state.runData.add(node.name, { outputs: resolved, sources: entry.sources });
+    state.stepOutputs.set(seq, resolved);
+    state.frontier.add(state.graph, this.routes(state.graph, node.name, resolved, seq, runNumber));
+    await this.record(state, step);
+    return 'next';
+  }
+
+  /** The targets of every output that has items, in v1 order across outputs (top-left first). */
+  private routes(graph: Graph, name: string, outputs: Item[][], seq: number, run: number): Routed[] {
+    const routes: Routed[] = [];
+    const edges = graph.edges.get(name) ?? [];
+    for (let k = 0; k < edges.length; k++) {
+      if ((outputs[k]?.length ?? 0) === 0) continue;
+      const source: ItemSource = { node: name, output: k, run };
+      for (const edge of edges[k])
+        routes.push({ to: edge.to, input: edge.input, ref: { step: seq, output: k }, source });
+    }
+    const position = (n: string) => graph.nodes.get(n)?.position ?? [0, 0];
+    return routes.sort(
+      (a, b) => position(a.to)[1] - position(b.to)[1] || position(a.to)[0] - position(b.to)[0],
+    );
+  }
+
+  private resolve(state: DriveState, ref: StepOutputRef | null): Item[] {
+    if (!ref) return [];
+    if (ref.step === TRIGGER_REF.step) return state.run.triggerItems;
+    return state.stepOutputs.get(ref.step)?.[ref.output] ?? [];
+  }
+
+  private checkpoint(state: DriveState, wait?: Checkpoint['wait']): Checkpoint {
+    return {
+      stack: state.frontier.stack,
+      waiting: state.frontier.waiting,
+      nodeState: state.nodeState,
+      ...(wait ? { wait } : {}),
+    };
+  }
+
+  private async record(state: DriveState, step: StepRecord, wait?: Checkpoint['wait']): Promise<void> {
+    const result = await this.runs.recordStep(
+      state.run.id,
+      state.run.version,
+      step,
+      this.checkpoint(state, wait),
+    );
+    if (!result.ok) throw new StaleRunError(`Run ${state.run.id} changed elsewhere (${result.reason})`);
+    state.run = { ...state.run, version: result.version, currentNode: step.nodeName };
+    this.hooks.onStepFinish?.(state.run, step);
+  }
+
+  private async pause(state: DriveState, command: Extract<NodeCommand, { kind: 'wait' }>): Promise<void> {
+    const waitTill = command.until ?? null;
+    const result = await this.runs.transition(state.run.id, state.run.version, 'waiting', { waitTill });
+    if (!result.ok) throw new StaleRunError(`Run ${state.run.id} changed elsewhere (${result.reason})`);
+    state.run = { ...state.run, status: 'waiting', version: result.version, waitTill };
+  }
+
+  private async finish(state: DriveState, status: RunStatus, error: ErrorDetails | null): Promise<void> {
+    const finishedAt = this.clock.now();
+    const result = await this.runs.transition(state.run.id, state.run.version, status, {
+      error,
+      finishedAt,
+      checkpoint: this.checkpoint(state),
+    });
+    if (!result.ok) throw new StaleRunError(`Run ${state.run.id} changed elsewhere (${result.reason})`);
+    state.run = { ...state.run, status, error, finishedAt, version: result.version };
+    this.hooks.onRunFinish?.(state.run);
+  }
+}

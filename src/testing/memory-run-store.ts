@@ -1,0 +1,105 @@
+/**
+ * A RunStore kept in memory: for engine tests and for measuring the engine without persistence.
+ * It applies the same rules as the database stores (state machine, stale-version refusal).
+ */
+import type { ErrorDetails } from '../engine/errors.js';
+import type {
+  Checkpoint,
+  NewRun,
+  RunRecord,
+  RunStore,
+  StepRecord,
+  TransitionResult,
+} from '../engine/ports.js';
+import { canTransition, type RunStatus } from '../engine/run-state.js';
+
+export class MemoryRunStore implements RunStore {
+  readonly runs = new Map<string, RunRecord>();
+  readonly steps = new Map<string, StepRecord[]>();
+  /** When false, steps are counted but not kept (what "saving off" measures). */
+  constructor(private readonly keepSteps = true) {}
+
+  async createRun(run: NewRun): Promise<RunRecord> {
+    if (this.runs.has(run.id)) throw new Error(`Run ${run.id} exists`);
+    const record: RunRecord = {
+      id: run.id,
+      workflowId: run.workflowId,
+      workflowVersion: run.workflowVersion,
+      status: run.status ?? 'queued',
+      mode: run.mode,
+      triggerItems: run.triggerItems,
+      checkpoint: run.checkpoint ?? null,
+      error: null,
+      currentNode: null,
+      version: 1,
+      isTest: run.isTest ?? false,
+      retryOf: run.retryOf ?? null,
+      createdAt: run.createdAt,
+      startedAt: null,
+      finishedAt: null,
+      waitTill: null,
+    };
+    this.runs.set(run.id, record);
+    this.steps.set(run.id, []);
+    return { ...record };
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    const run = this.runs.get(id);
+    return run ? { ...run } : null;
+  }
+
+  async transition(
+    id: string,
+    expectedVersion: number,
+    to: RunStatus,
+    patch: {
+      error?: ErrorDetails | null;
+      startedAt?: Date;
+      finishedAt?: Date;
+      waitTill?: Date | null;
+      checkpoint?: Checkpoint | null;
+    } = {},
+  ): Promise<TransitionResult> {
+    const run = this.runs.get(id);
+    if (!run) return { ok: false, reason: 'not_found' };
+    if (run.version !== expectedVersion) return { ok: false, reason: 'stale', status: run.status };
+    if (!canTransition(run.status, to))
+      return { ok: false, reason: 'invalid_transition', status: run.status };
+    Object.assign(run, { status: to, version: run.version + 1 });
+    for (const key of ['error', 'startedAt', 'finishedAt', 'waitTill', 'checkpoint'] as const) {
+      if (patch[key] !== undefined) Object.assign(run, { [key]: structuredClone(patch[key]) });
+    }
+    return { ok: true, version: run.version };
+  }
+
+  async recordStep(
+    id: string,
+    expectedVersion: number,
+    step: StepRecord,
+    checkpoint: Checkpoint,
+  ): Promise<TransitionResult> {
+    const run = this.runs.get(id);
+    if (!run) return { ok: false, reason: 'not_found' };
+    if (run.version !== expectedVersion) return { ok: false, reason: 'stale', status: run.status };
+    if (run.status !== 'running') return { ok: false, reason: 'invalid_transition', status: run.status };
+    if (this.keepSteps) this.steps.get(id)?.push(step);
+    // The engine keeps mutating its frontier: keep a snapshot, as a database would.
+    run.checkpoint = structuredClone(checkpoint);
+    run.currentNode = step.nodeName;
+    run.version += 1;
+    return { ok: true, version: run.version };
+  }
+
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    return [...(this.steps.get(runId) ?? [])];
+  }
+
+  async listRunsByStatus(statuses: RunStatus[], limit: number): Promise<RunRecord[]> {
+    return [...this.runs.values()]
+      .filter((r) => statuses.includes(r.status))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .slice(0, limit)
+      .map((r) => ({ ...r }));
+  }
+}
