@@ -1,0 +1,88 @@
+/**
+ * Configuration from environment variables: one table, parsed and checked once at start. The
+ * README's configuration table is this list; keep them together.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bytes = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'a size such as 16mb, 512kb or 1048576')
+  .transform((v) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(v.trim())!;
+    const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
+    return Math.round(Number(m[1]) * unit);
+  });
+
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const perMinute = z.coerce.number().int().min(0);
+
+export const configSchema = z.object({
+  RELAIS_HOST: z.string().default('127.0.0.1'),
+  RELAIS_PORT: z.coerce.number().int().min(0).max(65535).default(5678),
+  RELAIS_DATA_DIR: z.string().default('./data'),
+  RELAIS_DATABASE_URL: z.string().optional(),
+  RELAIS_PUBLIC_URL: z.string().url().optional(),
+  RELAIS_ENCRYPTION_KEY: z.string().optional(),
+  RELAIS_OWNER_EMAIL: z.string().email().optional(),
+  RELAIS_OWNER_PASSWORD: z.string().min(8).optional(),
+  RELAIS_MAX_BODY: bytes.default(16 * 1024 * 1024),
+  RELAIS_CORS_ORIGINS: list.default([]),
+  RELAIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RELAIS_RATE_LOGIN: perMinute.default(10),
+  RELAIS_RATE_ANONYMOUS: perMinute.default(100),
+  RELAIS_RATE_AUTHENTICATED: perMinute.default(1000),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  publicUrl: string;
+  encryptionKey?: string;
+  owner?: { email: string; password: string };
+  maxBodyBytes: number;
+  corsOrigins: string[];
+  logLevel: z.infer<typeof configSchema>['RELAIS_LOG_LEVEL'];
+  rateLimits: { login: number; anonymous: number; authenticated: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if ((c.RELAIS_OWNER_EMAIL === undefined) !== (c.RELAIS_OWNER_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  RELAIS_OWNER_EMAIL and RELAIS_OWNER_PASSWORD go together');
+  }
+  return {
+    host: c.RELAIS_HOST,
+    port: c.RELAIS_PORT,
+    dataDir: resolve(c.RELAIS_DATA_DIR),
+    databaseUrl: c.RELAIS_DATABASE_URL,
+    publicUrl: (c.RELAIS_PUBLIC_URL ?? `http://${c.RELAIS_HOST}:${c.RELAIS_PORT}`).replace(/\/$/, ''),
+    encryptionKey: c.RELAIS_ENCRYPTION_KEY,
+    owner: c.RELAIS_OWNER_EMAIL ? { email: c.RELAIS_OWNER_EMAIL, password: c.RELAIS_OWNER_PASSWORD! } : undefined,
+    maxBodyBytes: c.RELAIS_MAX_BODY,
+    corsOrigins: c.RELAIS_CORS_ORIGINS,
+    logLevel: c.RELAIS_LOG_LEVEL,
+    rateLimits: {
+      login: c.RELAIS_RATE_LOGIN,
+      anonymous: c.RELAIS_RATE_ANONYMOUS,
+      authenticated: c.RELAIS_RATE_AUTHENTICATED,
+    },
+  };
+}
