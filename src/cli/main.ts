@@ -1,17 +1,21 @@
 /** The `relais` command line: one function per command, all taking their arguments and an Io. */
 import { type Io, processIo } from './io.js';
 import { runCommand } from './run-command.js';
+import { startCommand } from './start-command.js';
 import { validateCommand } from './validate-command.js';
 
 const USAGE = `usage: relais <command> [options]
 
 commands:
+  start                                                            start the server (API, webhooks, triggers)
   run FILE [--input JSON|@file.json] [--json] [--data-dir DIR]   execute a workflow once
   validate FILE...                                                 check workflow files`;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'start':
+      return startCommand(rest, io);
     case 'run':
       return runCommand(rest, io);
     case 'validate':
