@@ -1,6 +1,7 @@
 /** The `relais` command line: one function per command, all taking their arguments and an Io. */
 import { type Io, processIo } from './io.js';
 import { runCommand } from './run-command.js';
+import { schemaCommand } from './schema-command.js';
 import { startCommand } from './start-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -9,7 +10,8 @@ const USAGE = `usage: relais <command> [options]
 commands:
   start                                                            start the server (API, webhooks, triggers)
   run FILE [--input JSON|@file.json] [--json] [--data-dir DIR]   execute a workflow once
-  validate FILE...                                                 check workflow files`;
+  validate FILE...                                                 check workflow files
+  schema                                                           print the workflow JSON Schema`;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -20,6 +22,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return runCommand(rest, io);
     case 'validate':
       return validateCommand(rest, io);
+    case 'schema':
+      return schemaCommand(io);
     case undefined:
     case 'help':
     case '--help':
