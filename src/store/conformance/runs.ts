@@ -1,0 +1,250 @@
+/** RunStore conformance: creation, the transition table, stale callers, steps and listing. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { RunStore } from '../../engine/ports.js';
+import { canTransition, RUN_STATUSES, type RunStatus } from '../../engine/run-state.js';
+import { at, checkpoint, newRun, step, T0 } from './builders.js';
+import { type StoreFixture, withStore } from './fixtures.js';
+
+/** A valid path from a new queued run to each status. */
+const PATH_TO: Record<RunStatus, RunStatus[]> = {
+  queued: [],
+  running: ['running'],
+  waiting: ['running', 'waiting'],
+  succeeded: ['running', 'succeeded'],
+  failed: ['running', 'failed'],
+  canceled: ['canceled'],
+};
+
+async function runIn(runs: RunStore, id: string, status: RunStatus): Promise<number> {
+  let version = (await runs.createRun(newRun(id))).version;
+  for (const to of PATH_TO[status]) {
+    const result = await runs.transition(id, version, to);
+    assert.ok(result.ok, `setting up ${id}: → ${to}`);
+    version = result.version;
+  }
+  return version;
+}
+
+export function runTests(fixture: StoreFixture): void {
+  it('creates a run and reads it back field for field, dates to the millisecond', () =>
+    withStore(fixture, async ({ runs }) => {
+      const created = await runs.createRun(
+        newRun('r1', {
+          isTest: true,
+          retryOf: 'r0',
+          mode: 'webhook',
+          createdAt: new Date('1969-07-20T20:17:40.123Z'),
+        }),
+      );
+      assert.equal(created.version, 1);
+      assert.equal(created.status, 'queued');
+      assert.deepEqual(await runs.getRun('r1'), created);
+      assert.equal(await runs.getRun('missing'), null);
+      const running = await runs.createRun(
+        newRun('r2', { status: 'running', checkpoint: checkpoint('Trigger') }),
+      );
+      assert.deepEqual(running.checkpoint, checkpoint('Trigger'));
+      assert.deepEqual(running.startedAt, T0);
+      assert.deepEqual(await runs.getRun('r2'), running);
+    }));
+
+  it('allows exactly the transitions of the state machine, and names every refusal', () =>
+    withStore(fixture, async ({ runs }) => {
+      for (const from of RUN_STATUSES) {
+        for (const to of RUN_STATUSES) {
+          const id = `${from}-${to}`;
+          const version = await runIn(runs, id, from);
+          const result = await runs.transition(id, version, to);
+          if (canTransition(from, to)) {
+            assert.deepEqual(result, { ok: true, version: version + 1 }, `${from} → ${to}`);
+            assert.equal((await runs.getRun(id))?.status, to);
+          } else {
+            assert.deepEqual(
+              result,
+              { ok: false, reason: 'invalid_transition', status: from },
+              `${from} → ${to}`,
+            );
+            const run = await runs.getRun(id);
+            assert.equal(run?.status, from);
+            assert.equal(run?.version, version, 'a refused transition leaves the version alone');
+          }
+        }
+      }
+    }));
+
+  it('writes only the patch fields given: undefined keeps, null clears', () =>
+    withStore(fixture, async ({ runs }) => {
+      await runs.createRun(newRun('r'));
+      const started = await runs.transition('r', 1, 'running', {
+        startedAt: at(1),
+        checkpoint: checkpoint(),
+      });
+      assert.ok(started.ok);
+      const waiting = await runs.transition('r', started.version, 'waiting', {
+        waitTill: at(86_400_000),
+        error: { message: 'kept' },
+      });
+      assert.ok(waiting.ok);
+      let run = await runs.getRun('r');
+      assert.deepEqual(run?.startedAt, at(1));
+      assert.deepEqual(run?.waitTill, at(86_400_000));
+      assert.deepEqual(run?.checkpoint, checkpoint());
+      assert.deepEqual(run?.error, { message: 'kept' });
+      const failed = await runs.transition('r', waiting.version, 'failed', {
+        waitTill: null,
+        error: null,
+        finishedAt: at(2),
+      });
+      assert.ok(failed.ok);
+      run = await runs.getRun('r');
+      assert.equal(run?.waitTill, null);
+      assert.equal(run?.error, null);
+      assert.deepEqual(run?.finishedAt, at(2));
+      assert.deepEqual(run?.checkpoint, checkpoint(), 'checkpoint untouched when not in the patch');
+    }));
+
+  it('refuses a stale transition and reports the current status; not_found for an unknown run', () =>
+    withStore(fixture, async ({ runs }) => {
+      await runs.createRun(newRun('r'));
+      const first = await runs.transition('r', 1, 'running');
+      assert.deepEqual(first, { ok: true, version: 2 });
+      assert.deepEqual(await runs.transition('r', 1, 'canceled'), {
+        ok: false,
+        reason: 'stale',
+        status: 'running',
+      });
+      assert.deepEqual(await runs.transition('nope', 1, 'running'), { ok: false, reason: 'not_found' });
+      assert.deepEqual(await runs.recordStep('nope', 1, step('nope', 0), checkpoint()), {
+        ok: false,
+        reason: 'not_found',
+      });
+    }));
+
+  it('lets only one of two concurrent callers at the same version win', (t) =>
+    withStore(fixture, async (store, database) => {
+      // Two stores on one database are two connections, as two processes would have.
+      const other = database.parallelTransactions ? await database.open() : store;
+      if (other === store)
+        t.diagnostic('SQLite: both callers race on one connection (see parallelTransactions)');
+      await store.runs.createRun(newRun('r', { status: 'running' }));
+      const results = await Promise.all([
+        store.runs.recordStep('r', 1, step('r', 0), checkpoint('A')),
+        other.runs.recordStep('r', 1, step('r', 0, { nodeName: 'Other' }), checkpoint('B')),
+      ]);
+      assert.equal(results.filter((r) => r.ok).length, 1);
+      assert.deepEqual(
+        results.find((r) => !r.ok),
+        { ok: false, reason: 'stale', status: 'running' },
+      );
+      assert.equal((await store.runs.listSteps('r')).length, 1);
+      const transitions = await Promise.all([
+        store.runs.transition('r', 2, 'succeeded'),
+        other.runs.transition('r', 2, 'failed'),
+      ]);
+      assert.equal(transitions.filter((r) => r.ok).length, 1);
+    }));
+
+  it('records a step and its checkpoint atomically, and a refused step writes nothing', () =>
+    withStore(fixture, async ({ runs }) => {
+      await runs.createRun(newRun('r', { status: 'running' }));
+      const ok = await runs.recordStep('r', 1, step('r', 0), checkpoint('A'));
+      assert.deepEqual(ok, { ok: true, version: 2 });
+      let run = await runs.getRun('r');
+      assert.equal(run?.currentNode, 'Node 0');
+      assert.deepEqual(run?.checkpoint, checkpoint('A'));
+
+      const stale = await runs.recordStep('r', 1, step('r', 1), checkpoint('B'));
+      assert.deepEqual(stale, { ok: false, reason: 'stale', status: 'running' });
+      run = await runs.getRun('r');
+      assert.equal(run?.version, 2);
+      assert.deepEqual(run?.checkpoint, checkpoint('A'));
+      assert.equal(run?.currentNode, 'Node 0');
+      assert.deepEqual(
+        (await runs.listSteps('r')).map((s) => s.seq),
+        [0],
+      );
+
+      // Steps are recorded only while the run is running (a caller at the right version but
+      // acting on a waiting or finished run is confused, not stale).
+      const waiting = await runs.transition('r', 2, 'waiting');
+      assert.ok(waiting.ok);
+      assert.deepEqual(await runs.recordStep('r', waiting.version, step('r', 1), checkpoint()), {
+        ok: false,
+        reason: 'invalid_transition',
+        status: 'waiting',
+      });
+      assert.equal((await runs.listSteps('r')).length, 1);
+    }));
+
+  it('lists steps in seq order with their payloads, metadata and errors', () =>
+    withStore(fixture, async ({ runs }) => {
+      await runs.createRun(newRun('r', { status: 'running' }));
+      const steps = [
+        step('r', 0),
+        step('r', 1, {
+          status: 'failed',
+          error: { message: 'boom', node: 'Node 1', httpStatus: 503, itemIndex: 2 },
+          logs: ['line 1', 'ligne 2 é'],
+          outputCounts: [0, 0],
+          sources: [null, { node: 'A', output: 1, run: 2 }],
+          output: null,
+        }),
+        step('r', 2, { status: 'waiting', input: null, output: null, runIndex: 3 }),
+      ];
+      let version = 1;
+      for (const s of steps) {
+        const result = await runs.recordStep('r', version, s, checkpoint());
+        assert.ok(result.ok);
+        version = result.version;
+      }
+      assert.deepEqual(await runs.listSteps('r'), steps);
+      assert.deepEqual(await runs.listSteps('other'), []);
+    }));
+
+  it('lists runs by status oldest first, with a limit', () =>
+    withStore(fixture, async ({ runs }) => {
+      const order = [3, 1, 4, 0, 2];
+      for (const i of order) await runs.createRun(newRun(`r${i}`, { createdAt: at(i * 1000) }));
+      await runs.transition('r1', 1, 'running');
+      await runs.transition('r4', 1, 'canceled');
+      const resumable = await runs.listRunsByStatus(['queued', 'running'], 10);
+      assert.deepEqual(
+        resumable.map((r) => r.id),
+        ['r0', 'r1', 'r2', 'r3'],
+      );
+      assert.deepEqual(
+        (await runs.listRunsByStatus(['queued', 'running'], 2)).map((r) => r.id),
+        ['r0', 'r1'],
+      );
+      assert.deepEqual(await runs.listRunsByStatus([], 10), []);
+    }));
+
+  it('pages through run history newest first, by workflow and status', () =>
+    withStore(fixture, async ({ runs }) => {
+      for (let i = 0; i < 5; i++) {
+        await runs.createRun(newRun(`a${i}`, { workflowId: 'A', createdAt: at(i) }));
+        await runs.createRun(newRun(`b${i}`, { workflowId: 'B', createdAt: at(i) }));
+      }
+      await runs.transition('a3', 1, 'canceled');
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<typeof runs.listRuns>> = await runs.listRuns({
+          workflowId: 'A',
+          limit: 2,
+          cursor,
+        });
+        ids.push(...page.items.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      assert.deepEqual(ids, ['a4', 'a3', 'a2', 'a1', 'a0']);
+      const queued = await runs.listRuns({ workflowId: 'A', statuses: ['queued'], limit: 10 });
+      assert.deepEqual(
+        queued.items.map((r) => r.id),
+        ['a4', 'a2', 'a1', 'a0'],
+      );
+      assert.equal(queued.nextCursor, null);
+      assert.equal((await runs.listRuns({ limit: 100 })).items.length, 10);
+    }));
+}

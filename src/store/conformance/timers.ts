@@ -1,0 +1,106 @@
+/** TimerStore conformance: due-time claims, exclusivity between claimers, leases, cancellation. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { Store } from '../index.js';
+import { at, newRun, T0 } from './builders.js';
+import { type StoreFixture, withStore } from './fixtures.js';
+
+const LEASE = 30_000;
+
+export function timerTests(fixture: StoreFixture): void {
+  it('schedules timers and claims only the due ones, earliest first, dates exact', () =>
+    withStore(fixture, async ({ timers }) => {
+      const late = await timers.schedule(
+        { kind: 'resume', dueAt: at(2_000), payload: { step: 3 } },
+        { now: T0 },
+      );
+      await timers.schedule({ kind: 'retry', dueAt: at(1_001) });
+      await timers.schedule({ kind: 'schedule', dueAt: at(999) });
+      assert.equal(late.claimedBy, null);
+      assert.deepEqual(late.createdAt, T0);
+
+      const claimed = await timers.claimDue(at(1_001), 10, 'me', LEASE);
+      assert.deepEqual(
+        claimed.map((t) => t.kind),
+        ['schedule', 'retry'],
+      );
+      assert.deepEqual(claimed[1].dueAt, at(1_001));
+      assert.equal(claimed[0].claimedBy, 'me');
+      assert.deepEqual(claimed[0].claimedUntil, at(1_001 + LEASE));
+      assert.deepEqual(
+        await timers.claimDue(at(1_500), 10, 'me', LEASE),
+        [],
+        'claimed timers are not due again',
+      );
+
+      const [resume] = await timers.claimDue(at(2_000), 10, 'me', LEASE);
+      assert.deepEqual({ ...resume, claimedBy: null, claimedUntil: null }, late);
+      assert.equal(await timers.countPending(), 3, 'claimed is still pending until completed');
+    }));
+
+  it('honours the limit', () =>
+    withStore(fixture, async ({ timers }) => {
+      for (let i = 0; i < 5; i++) await timers.schedule({ kind: 'k', dueAt: at(i) });
+      assert.equal((await timers.claimDue(at(10), 3, 'me', LEASE)).length, 3);
+      assert.equal((await timers.claimDue(at(10), 3, 'me', LEASE)).length, 2);
+      assert.deepEqual(await timers.claimDue(at(10), 0, 'me', LEASE), []);
+    }));
+
+  it('never hands one timer to two concurrent claimers', () =>
+    withStore(fixture, async (store, database) => {
+      // Separate stores where the database allows it: separate connections, as separate processes.
+      const others: Store[] = database.options
+        ? [await database.open(), await database.open()]
+        : [store, store];
+      const claimers = [store, ...others];
+      for (let i = 0; i < 60; i++) await store.timers.schedule({ kind: 'k', dueAt: at(i % 7) });
+      const seen: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const batches = await Promise.all(
+          claimers.map((s, i) => s.timers.claimDue(at(100), 4, `c${i}`, LEASE)),
+        );
+        seen.push(...batches.flat().map((t) => t.id));
+      }
+      assert.equal(seen.length, 60);
+      assert.equal(new Set(seen).size, 60, 'no timer claimed twice');
+    }));
+
+  it('makes a timer claimable again when its lease expires; complete checks the owner', () =>
+    withStore(fixture, async ({ timers }) => {
+      const timer = await timers.schedule({ kind: 'k', dueAt: T0 });
+      assert.equal((await timers.claimDue(T0, 10, 'a', 1_000)).length, 1);
+      assert.deepEqual(await timers.claimDue(at(999), 10, 'b', 1_000), [], 'lease still running');
+      const [again] = await timers.claimDue(at(1_000), 10, 'b', 1_000);
+      assert.equal(again.id, timer.id);
+      assert.equal(again.claimedBy, 'b');
+      assert.equal(await timers.complete(timer.id, 'a'), false, 'a lost its lease to b');
+      assert.equal(await timers.complete(timer.id, 'b'), true);
+      assert.equal(await timers.complete(timer.id), false);
+      assert.equal(await timers.countPending(), 0);
+    }));
+
+  it('is idempotent on a caller-chosen id', () =>
+    withStore(fixture, async ({ timers }) => {
+      const first = await timers.schedule({ id: 'run-1:4', kind: 'resume', dueAt: at(10) }, { now: T0 });
+      const second = await timers.schedule({ id: 'run-1:4', kind: 'resume', dueAt: at(99) }, { now: at(1) });
+      assert.deepEqual(second, first);
+      assert.equal(await timers.countPending(), 1);
+    }));
+
+  it('cancels the timers of one run only', () =>
+    withStore(fixture, async ({ runs, timers }) => {
+      await runs.createRun(newRun('r1'));
+      await runs.createRun(newRun('r2'));
+      await timers.schedule({ kind: 'resume', runId: 'r1', dueAt: at(1) });
+      await timers.schedule({ kind: 'timeout', runId: 'r1', dueAt: at(2) });
+      await timers.schedule({ kind: 'resume', runId: 'r2', dueAt: at(3) });
+      await timers.schedule({ kind: 'schedule', dueAt: at(4) });
+      assert.equal(await timers.cancelForRun('r1'), 2);
+      assert.equal(await timers.cancelForRun('r1'), 0);
+      const left = await timers.claimDue(at(10), 10, 'me', LEASE);
+      assert.deepEqual(
+        left.map((t) => t.runId),
+        ['r2', null],
+      );
+    }));
+}

@@ -1,0 +1,73 @@
+/**
+ * PostgreSQL through `pg`: for teams and scale-out (ARCHITECTURE decision 7, "Scaling past one
+ * machine"). Several processes share one database; timers are claimed with SKIP LOCKED.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../schema.js';
+import {
+  checkDate,
+  type DialectCapabilities,
+  type StoreDialect,
+  toJsonText,
+  type ValueCodec,
+} from './types.js';
+
+export const postgresCapabilities: DialectCapabilities = {
+  supportsSkipLocked: true,
+  // `json`, not `jsonb`: items must come back exactly as written. jsonb reorders object keys
+  // (n8n shows columns in key order) and rejects "\u0000" in strings, which SQLite keeps; it also
+  // costs a parse into its binary form on every write of a 100k-item step. No query looks inside
+  // these documents, so jsonb's indexing buys nothing here.
+  jsonColumnType: 'json',
+  dateColumnType: 'timestamptz',
+  boolColumnType: 'boolean',
+};
+
+/** `pg` parses json and timestamptz columns itself (JSON.parse, Date), so reading is mostly identity. */
+export const postgresCodec: ValueCodec = {
+  date: (value) => checkDate(value),
+  readDate: (raw) => (raw instanceof Date ? raw : new Date(raw as string)),
+  json: toJsonText,
+  readJson: <T>(raw: unknown) => raw as T,
+  bool: (value) => value,
+  readBool: (raw) => raw === true,
+};
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface PostgresOptions {
+  databaseUrl: string;
+  /** Puts every table (and Kysely's migration bookkeeping) in this schema; created if missing. */
+  schema?: string;
+  poolSize?: number;
+  onPoolError?: (error: Error) => void;
+}
+
+export function openPostgres(opts: PostgresOptions): StoreDialect {
+  if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
+    // The name goes into a connection option, unquoted: only plain identifiers are allowed.
+    throw new RangeError(`invalid PostgreSQL schema name: ${opts.schema}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl,
+    max: opts.poolSize ?? 10,
+    // Every pooled connection resolves unqualified table names in the store's schema first.
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', (error) => opts.onPoolError?.(error));
+
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    name: 'postgres',
+    caps: postgresCapabilities,
+    codec: postgresCodec,
+    db,
+    // The Migrator then creates the schema if needed and checks for its tables in it, not in
+    // whichever schema happens to hold a `kysely_migration` table.
+    migratorProps: opts.schema ? { migrationTableSchema: opts.schema } : {},
+    withMigrationLock: (migrate) => migrate(),
+    async reclaimSpace() {},
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * SQLite through better-sqlite3: the embedded default (ARCHITECTURE decision 7). One file,
+ * `relais.db`, in the data directory, or an in-memory database for throw-away runs.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../schema.js';
+import {
+  checkDate,
+  type DialectCapabilities,
+  type StoreDialect,
+  toJsonText,
+  type ValueCodec,
+} from './types.js';
+
+export const sqliteCapabilities: DialectCapabilities = {
+  // Writers are serialised by SQLite itself; one UPDATE ... RETURNING claims atomically.
+  supportsSkipLocked: false,
+  jsonColumnType: 'text',
+  // Integer milliseconds: exact to the millisecond, sortable, and cheap to compare in indexes.
+  dateColumnType: 'integer',
+  boolColumnType: 'integer',
+};
+
+export const sqliteCodec: ValueCodec = {
+  date: (value) => checkDate(value).getTime(),
+  readDate: (raw) => new Date(Number(raw)),
+  json: toJsonText,
+  readJson: <T>(raw: unknown) => JSON.parse(raw as string) as T,
+  bool: (value) => (value ? 1 : 0),
+  readBool: (raw) => raw === 1 || raw === true,
+};
+
+/** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+export function openSqlite(opts: { dataDir?: string; memory?: boolean }): StoreDialect {
+  let file = ':memory:';
+  if (!opts.memory) {
+    const dir = opts.dataDir ?? join(process.cwd(), 'data');
+    mkdirSync(dir, { recursive: true });
+    file = join(dir, 'relais.db');
+  }
+  const raw = new BetterSqlite3(file);
+  // auto_vacuum only takes effect if set before the first table exists; INCREMENTAL lets
+  // `reclaimSpace` return pruned pages to the file system without a full, locking VACUUM.
+  raw.pragma('auto_vacuum = INCREMENTAL');
+  raw.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a power cut may lose the last commits, never corrupts the file.
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    name: 'sqlite',
+    caps: sqliteCapabilities,
+    codec: sqliteCodec,
+    db,
+    migratorProps: {},
+    async withMigrationLock(migrate) {
+      // Kysely's SQLite driver shares this one connection, so its statements run inside this
+      // transaction; a second process waits here (busy_timeout), then finds nothing to do.
+      raw.exec('BEGIN IMMEDIATE');
+      try {
+        await migrate();
+        raw.exec('COMMIT');
+      } catch (error) {
+        if (raw.inTransaction) raw.exec('ROLLBACK');
+        throw error;
+      }
+    },
+    async reclaimSpace() {
+      // exec, not a prepared statement: incremental_vacuum frees one page per step, and exec steps
+      // it to the end. Run under Kysely's connection mutex so it never lands inside a transaction.
+      await db.connection().execute(async () => raw.exec('PRAGMA incremental_vacuum'));
+    },
+  };
+}

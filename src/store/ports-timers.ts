@@ -1,0 +1,57 @@
+/**
+ * TimerStore: waits, retry back-offs and schedules as rows indexed by due time (ARCHITECTURE
+ * decision 4), claimed with a lease by any number of scheduler processes ("Scaling past one
+ * machine"). Delivery is at least once: a claimer that dies, or outlives its lease, lets the timer
+ * be claimed again, so whoever acts on a timer must tolerate a repeat (e.g. a run transition that
+ * refuses stale callers).
+ *
+ *   schedule ──► pending ──claimDue──► claimed (until now + leaseMs) ──complete──► gone
+ *                   ▲                      │
+ *                   └──── lease expires ───┘          cancelForRun: gone, from any state
+ *
+ * A candidate for src/engine/ports.ts once the engine uses it; kept here until then.
+ */
+import type { JsonObject } from '../engine/items.js';
+
+export interface NewTimer {
+  /** Caller-chosen id makes `schedule` idempotent (e.g. `${runId}:${step}`); generated when absent. */
+  id?: string;
+  /** The run the timer belongs to; timers of a run go when it is canceled or deleted. */
+  runId?: string | null;
+  /** What to do when due, read by the scheduler: e.g. `resume`, `retry`, `schedule`, `poll`. */
+  kind: string;
+  dueAt: Date;
+  payload?: JsonObject;
+}
+
+export interface TimerRecord {
+  id: string;
+  runId: string | null;
+  kind: string;
+  dueAt: Date;
+  payload: JsonObject;
+  /** Owner of the current (or last, if expired) claim. */
+  claimedBy: string | null;
+  claimedUntil: Date | null;
+  createdAt: Date;
+}
+
+export interface TimerStore {
+  /** Adds a timer; with an `id` that already exists, keeps and returns the existing one unchanged. */
+  schedule(timer: NewTimer, opts?: { now?: Date }): Promise<TimerRecord>;
+  /**
+   * Atomically claims up to `limit` timers due at `now` (earliest first) that nobody holds, or whose
+   * lease ended, for `owner` until `now + leaseMs`. Two claimers never get the same timer while its
+   * lease runs.
+   */
+  claimDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<TimerRecord[]>;
+  /**
+   * Removes a handled timer. With `owner`, only if that owner still holds the latest claim (a
+   * claimer whose lease ran out and was re-claimed gets `false`). True when a row was removed.
+   */
+  complete(id: string, owner?: string): Promise<boolean>;
+  /** Removes every timer of a run (cancel, end of a wait by webhook or event). Returns how many. */
+  cancelForRun(runId: string): Promise<number>;
+  /** Timers not yet completed, claimed or not (a gauge for /metrics). */
+  countPending(): Promise<number>;
+}

@@ -1,0 +1,181 @@
+/**
+ * RunStore on Kysely. Every write that changes a run is one conditional UPDATE on
+ * `(id, version[, status])` that bumps `version` (STYLE practice 4): two processes holding the same
+ * view of a run can never both move it, and the loser gets a named refusal instead of an exception.
+ */
+import type { Kysely } from 'kysely';
+import type { ErrorDetails } from '../engine/errors.js';
+import type {
+  Checkpoint,
+  NewRun,
+  RunRecord,
+  RunStore,
+  StepRecord,
+  TransitionResult,
+} from '../engine/ports.js';
+import { allowedSources, type RunStatus } from '../engine/run-state.js';
+import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import type { StoreDialect, ValueCodec } from './dialects/types.js';
+import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
+import type { Database } from './schema.js';
+
+export type TransitionPatch = {
+  error?: ErrorDetails | null;
+  startedAt?: Date;
+  finishedAt?: Date;
+  waitTill?: Date | null;
+  checkpoint?: Checkpoint | null;
+};
+
+export interface RunListQuery {
+  workflowId?: string;
+  statuses?: RunStatus[];
+  limit: number;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string | null;
+}
+
+/** The engine's RunStore plus what the API needs to show run history. */
+export interface RelaisRunStore extends RunStore {
+  /** Runs newest first, optionally of one workflow and in some statuses. */
+  listRuns(query: RunListQuery): Promise<Page<RunRecord>>;
+}
+
+export function createRunStore(dialect: StoreDialect): RelaisRunStore {
+  const { db, codec } = dialect;
+
+  return {
+    async createRun(run: NewRun): Promise<RunRecord> {
+      const record = newRunRecord(run);
+      await db.insertInto('runs').values(runToRow(codec, record)).execute();
+      return record;
+    },
+
+    async getRun(id: string): Promise<RunRecord | null> {
+      const row = await db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? runFromRow(codec, row) : null;
+    },
+
+    async transition(id, expectedVersion, to, patch = {}): Promise<TransitionResult> {
+      const sources = allowedSources(to);
+      if (sources.length === 0) return refusal(db, id, expectedVersion);
+      const row = await db
+        .updateTable('runs')
+        .set((eb) => ({ ...patchColumns(codec, patch), status: to, version: eb('version', '+', 1) }))
+        .where('id', '=', id)
+        .where('version', '=', expectedVersion)
+        .where('status', 'in', sources)
+        .returning('version')
+        .executeTakeFirst();
+      return row ? { ok: true, version: row.version } : refusal(db, id, expectedVersion);
+    },
+
+    async recordStep(
+      id,
+      expectedVersion,
+      step: StepRecord,
+      checkpoint: Checkpoint,
+    ): Promise<TransitionResult> {
+      if (step.runId !== id) throw new RangeError(`step of run ${step.runId} recorded on run ${id}`);
+      // Serialise before the transaction: a 100k-item payload must not hold the write lock
+      // (SQLite) or the run's row lock (PostgreSQL) while it is being stringified.
+      const { meta, data } = stepToRows(codec, step);
+      const checkpointJson = codec.json(checkpoint);
+      const version = await db.transaction().execute(async (trx) => {
+        // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at the
+        // same version the second re-reads the bumped version and matches nothing.
+        const run = await trx
+          .updateTable('runs')
+          .set((eb) => ({
+            checkpoint: checkpointJson,
+            current_node: step.nodeName,
+            version: eb('version', '+', 1),
+          }))
+          .where('id', '=', id)
+          .where('version', '=', expectedVersion)
+          .where('status', '=', 'running')
+          .returning('version')
+          .executeTakeFirst();
+        // Refused: nothing was written in this transaction, so committing it is a no-op.
+        if (!run) return null;
+        await trx.insertInto('steps').values(meta).execute();
+        if (data) await trx.insertInto('step_data').values(data).execute();
+        return run.version;
+      });
+      return version === null ? refusal(db, id, expectedVersion) : { ok: true, version };
+    },
+
+    async listSteps(runId: string): Promise<StepRecord[]> {
+      const rows = await db
+        .selectFrom('steps')
+        .leftJoin('step_data', (join) =>
+          join.onRef('step_data.run_id', '=', 'steps.run_id').onRef('step_data.seq', '=', 'steps.seq'),
+        )
+        .selectAll('steps')
+        .select(['step_data.input', 'step_data.output'])
+        .where('steps.run_id', '=', runId)
+        .orderBy('steps.seq')
+        .execute();
+      return rows.map((row) => stepFromRow(codec, row));
+    },
+
+    async listRunsByStatus(statuses: RunStatus[], limit: number): Promise<RunRecord[]> {
+      if (statuses.length === 0 || limit <= 0) return [];
+      const rows = await db
+        .selectFrom('runs')
+        .selectAll()
+        .where('status', 'in', statuses)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => runFromRow(codec, row));
+    },
+
+    async listRuns(query: RunListQuery): Promise<Page<RunRecord>> {
+      const limit = pageSize(query.limit);
+      if (query.statuses?.length === 0) return { items: [], nextCursor: null };
+      const rows = await db
+        .selectFrom('runs')
+        .selectAll()
+        .$if(query.workflowId !== undefined, (q) => q.where('workflow_id', '=', query.workflowId!))
+        .$if(query.statuses !== undefined, (q) => q.where('status', 'in', query.statuses!))
+        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      return toPage(
+        rows.map((row) => runFromRow(codec, row)),
+        limit,
+        (run) => run,
+      );
+    },
+  };
+}
+
+/** Only the fields the caller passed are written: `undefined` keeps, `null` clears. */
+function patchColumns(codec: ValueCodec, patch: TransitionPatch) {
+  return {
+    ...(patch.error !== undefined && { error: nullable(patch.error, codec.json) }),
+    ...(patch.checkpoint !== undefined && { checkpoint: nullable(patch.checkpoint, codec.json) }),
+    ...(patch.startedAt !== undefined && { started_at: codec.date(patch.startedAt) }),
+    ...(patch.finishedAt !== undefined && { finished_at: codec.date(patch.finishedAt) }),
+    ...(patch.waitTill !== undefined && { wait_till: nullable(patch.waitTill, codec.date) }),
+  };
+}
+
+/**
+ * Names why a conditional UPDATE matched nothing. Read after the fact, so it describes the run as
+ * it is now; the refusal itself was decided atomically by the UPDATE.
+ */
+async function refusal(db: Kysely<Database>, id: string, expectedVersion: number): Promise<TransitionResult> {
+  const run = await db
+    .selectFrom('runs')
+    .select(['status', 'version'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!run) return { ok: false, reason: 'not_found' };
+  if (run.version !== expectedVersion) return { ok: false, reason: 'stale', status: run.status };
+  return { ok: false, reason: 'invalid_transition', status: run.status };
+}

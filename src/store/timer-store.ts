@@ -1,0 +1,115 @@
+/**
+ * TimerStore on Kysely (interface and lifecycle in ports-timers.ts). A claim is one UPDATE whose
+ * subquery picks the due rows: on PostgreSQL with FOR UPDATE SKIP LOCKED, so concurrent schedulers
+ * take disjoint rows without waiting for each other; on SQLite the single statement is atomic by
+ * itself because SQLite runs one writer at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { JsonObject } from '../engine/items.js';
+import type { StoreDialect, ValueCodec } from './dialects/types.js';
+import type { NewTimer, TimerRecord, TimerStore } from './ports-timers.js';
+import { nullable } from './run-rows.js';
+import type { TimersTable } from './schema.js';
+
+export function createTimerStore(dialect: StoreDialect): TimerStore {
+  const { db, codec, caps } = dialect;
+
+  return {
+    async schedule(timer: NewTimer, opts?: { now?: Date }): Promise<TimerRecord> {
+      const record: TimerRecord = {
+        id: timer.id ?? randomUUID(),
+        runId: timer.runId ?? null,
+        kind: timer.kind,
+        dueAt: timer.dueAt,
+        payload: timer.payload ?? {},
+        claimedBy: null,
+        claimedUntil: null,
+        createdAt: opts?.now ?? new Date(),
+      };
+      const inserted = await db
+        .insertInto('timers')
+        .values({
+          id: record.id,
+          run_id: record.runId,
+          kind: record.kind,
+          due_at: codec.date(record.dueAt),
+          payload: codec.json(record.payload),
+          claimed_by: null,
+          claimed_until: null,
+          created_at: codec.date(record.createdAt),
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted) return record;
+      // Same id scheduled before (a retried schedule after a crash): the first one stands.
+      const existing = await db
+        .selectFrom('timers')
+        .selectAll()
+        .where('id', '=', record.id)
+        .executeTakeFirst();
+      return existing ? timerFromRow(codec, existing) : record;
+    },
+
+    async claimDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<TimerRecord[]> {
+      if (limit <= 0) return [];
+      const at = codec.date(now);
+      const due = db
+        .selectFrom('timers')
+        .select('id')
+        .where('due_at', '<=', at)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', at)]))
+        .orderBy('due_at')
+        .orderBy('id')
+        .limit(limit)
+        .$if(caps.supportsSkipLocked, (q) => q.forUpdate().skipLocked());
+      const rows = await db
+        .updateTable('timers')
+        .set({ claimed_by: owner, claimed_until: codec.date(new Date(now.getTime() + leaseMs)) })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+      // RETURNING gives no order guarantee; callers get the earliest due first.
+      return rows
+        .map((row) => timerFromRow(codec, row))
+        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1));
+    },
+
+    async complete(id: string, owner?: string): Promise<boolean> {
+      const result = await db
+        .deleteFrom('timers')
+        .where('id', '=', id)
+        .$if(owner !== undefined, (q) => q.where('claimed_by', '=', owner!))
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async cancelForRun(runId: string): Promise<number> {
+      const result = await db.deleteFrom('timers').where('run_id', '=', runId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    async countPending(): Promise<number> {
+      const row = await db
+        .selectFrom('timers')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .executeTakeFirstOrThrow();
+      // PostgreSQL returns count(*) as a bigint string.
+      return Number(row.count);
+    },
+  };
+}
+
+function timerFromRow(codec: ValueCodec, row: Selectable<TimersTable>): TimerRecord {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    kind: row.kind,
+    dueAt: codec.readDate(row.due_at),
+    payload: codec.readJson<JsonObject>(row.payload),
+    claimedBy: row.claimed_by,
+    claimedUntil: nullable(row.claimed_until, codec.readDate),
+    createdAt: codec.readDate(row.created_at),
+  };
+}

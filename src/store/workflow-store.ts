@@ -1,0 +1,136 @@
+/**
+ * WorkflowStore on Kysely. A save is an upsert that bumps `version` plus a `workflow_versions` row,
+ * in one transaction: runs keep the version they started on (ARCHITECTURE decision 2).
+ * Documents are stored as given; validating them (zod) is the caller's job, before the write.
+ */
+import type { Selectable } from 'kysely';
+import type { WorkflowRecord, WorkflowStore } from '../engine/ports.js';
+import type { Workflow } from '../engine/workflow.js';
+import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import type { StoreDialect, ValueCodec } from './dialects/types.js';
+import type { WorkflowsTable } from './schema.js';
+
+export interface WorkflowListQuery {
+  limit: number;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string | null;
+}
+
+/** The engine's WorkflowStore plus what the API's CRUD needs. */
+export interface RelaisWorkflowStore extends WorkflowStore {
+  /** Workflows newest first (by creation, so pages stay stable while workflows are edited). */
+  listWorkflows(query: WorkflowListQuery): Promise<Page<WorkflowRecord>>;
+  /** Deletes the workflow and its versions; its runs stay as history. False when it did not exist. */
+  deleteWorkflow(id: string): Promise<boolean>;
+  /** Turns triggers on or off; not a new version of the document. Null when it does not exist. */
+  setActive(id: string, active: boolean, opts?: { now?: Date }): Promise<WorkflowRecord | null>;
+}
+
+export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore {
+  const { db, codec } = dialect;
+
+  return {
+    async saveWorkflow(id: string, workflow: Workflow, opts?: { now?: Date }): Promise<WorkflowRecord> {
+      const now = codec.date(opts?.now ?? new Date());
+      const document = codec.json(workflow);
+      return db.transaction().execute(async (trx) => {
+        // One statement decides the version, so concurrent saves get distinct versions (the second
+        // waits on the first's row lock) instead of racing on a read-then-write.
+        const row = await trx
+          .insertInto('workflows')
+          .values({
+            id,
+            name: workflow.name,
+            active: codec.bool(false),
+            version: 1,
+            document,
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc.column('id').doUpdateSet((eb) => ({
+              name: eb.ref('excluded.name'),
+              document: eb.ref('excluded.document'),
+              updated_at: eb.ref('excluded.updated_at'),
+              version: eb('workflows.version', '+', 1),
+            })),
+          )
+          .returning(['version', 'active', 'created_at', 'updated_at'])
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('workflow_versions')
+          .values({ workflow_id: id, version: row.version, document, created_at: now })
+          .execute();
+        return {
+          id,
+          name: workflow.name,
+          version: row.version,
+          active: codec.readBool(row.active),
+          workflow,
+          createdAt: codec.readDate(row.created_at),
+          updatedAt: codec.readDate(row.updated_at),
+        };
+      });
+    },
+
+    async getWorkflow(id: string): Promise<WorkflowRecord | null> {
+      const row = await db.selectFrom('workflows').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? workflowFromRow(codec, row) : null;
+    },
+
+    async getWorkflowVersion(id: string, version: number): Promise<Workflow | null> {
+      const row = await db
+        .selectFrom('workflow_versions')
+        .select('document')
+        .where('workflow_id', '=', id)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      return row ? codec.readJson<Workflow>(row.document) : null;
+    },
+
+    async listWorkflows(query: WorkflowListQuery): Promise<Page<WorkflowRecord>> {
+      const limit = pageSize(query.limit);
+      const rows = await db
+        .selectFrom('workflows')
+        .selectAll()
+        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      return toPage(
+        rows.map((row) => workflowFromRow(codec, row)),
+        limit,
+        (w) => w,
+      );
+    },
+
+    async deleteWorkflow(id: string): Promise<boolean> {
+      // workflow_versions rows go by ON DELETE CASCADE.
+      const result = await db.deleteFrom('workflows').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async setActive(id: string, active: boolean, opts?: { now?: Date }): Promise<WorkflowRecord | null> {
+      const row = await db
+        .updateTable('workflows')
+        .set({ active: codec.bool(active), updated_at: codec.date(opts?.now ?? new Date()) })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? workflowFromRow(codec, row) : null;
+    },
+  };
+}
+
+function workflowFromRow(codec: ValueCodec, row: Selectable<WorkflowsTable>): WorkflowRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    active: codec.readBool(row.active),
+    workflow: codec.readJson<Workflow>(row.document),
+    createdAt: codec.readDate(row.created_at),
+    updatedAt: codec.readDate(row.updated_at),
+  };
+}
