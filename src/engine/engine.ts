@@ -61,7 +61,11 @@ export interface StartRun {
   isTest?: boolean;
   active?: boolean;
   retryOf?: string | null;
+  /** Called when a Respond to Webhook node answers (the webhook caller is waiting for it). */
+  respond?: RespondCallback;
 }
+
+export type RespondCallback = (response: Extract<NodeCommand, { kind: 'respond' }>['response']) => void;
 
 export interface RunOutcome {
   run: RunRecord;
@@ -85,6 +89,7 @@ interface DriveState {
   stepOutputs: Map<number, Item[][]>;
   nextSeq: number;
   scope: RunScope;
+  respond?: RespondCallback;
 }
 
 const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -108,7 +113,7 @@ export class Engine {
   /** Creates a run and drives it to its end (or to a wait). */
   async start(input: StartRun): Promise<RunOutcome> {
     const run = await this.create(input);
-    return this.continue(run, input.workflow, input.active ?? false);
+    return this.continue(run, input.workflow, input.active ?? false, input.respond);
   }
 
   /** Creates a queued run (for a queue or a worker to drive later). */
@@ -133,8 +138,9 @@ export class Engine {
   }
 
   /** Drives a queued or interrupted run from its checkpoint (completed steps are not executed again). */
-  async continue(run: RunRecord, workflow: Workflow, active = false): Promise<RunOutcome> {
+  async continue(run: RunRecord, workflow: Workflow, active = false, respond?: RespondCallback): Promise<RunOutcome> {
     const state = await this.load(run, workflow, active);
+    state.respond = respond;
     this.hooks.onRunStart?.(state.run);
     try {
       await this.drive(state);
@@ -330,7 +336,10 @@ export class Engine {
       await this.pause(state, command);
       return 'stop';
     }
-    if (command?.kind === 'respond') this.hooks.onRespond?.(state.run.id, command.response);
+    if (command?.kind === 'respond') {
+      state.respond?.(command.response);
+      this.hooks.onRespond?.(state.run.id, command.response);
+    }
 
     const resolved = outputs ?? [];
     const runNumber = state.runData.add(node.name, { outputs: resolved, sources: entry.sources });
