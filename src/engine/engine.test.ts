@@ -502,7 +502,7 @@ describe('engine', () => {
     assert.equal(r.status, 'waiting');
     assert.equal(r.waitTill?.toISOString(), '2026-03-01T11:00:00.000Z');
     const stored = await store.getRun(r.id);
-    assert.deepEqual(stored?.checkpoint?.wait, { node: 'Wait', step: 1 });
+    assert.deepEqual(stored?.checkpoint?.wait, { node: 'Wait', step: 1, resumeOn: 'time' });
     assert.equal((await store.listSteps(r.id))[1].status, 'waiting');
   });
 

@@ -21,8 +21,19 @@ import {
   outputsAfterFailure,
   routeErrorItems,
 } from './outputs.js';
-import type { Checkpoint, FrontierEntry, RunRecord, RunStore, StepOutputRef, StepRecord } from './ports.js';
+import type {
+  Checkpoint,
+  FrontierEntry,
+  RunRecord,
+  RunStore,
+  StepOutputRef,
+  StepRecord,
+  TimerPort,
+  TimerRequest,
+  WaitState,
+} from './ports.js';
 import type { NodeRegistry } from './registry.js';
+import { retryDelay } from './retry.js';
 import { RunData } from './run-data.js';
 import type { RunStatus } from './run-state.js';
 import type { Workflow, WorkflowNode } from './workflow.js';
@@ -46,6 +57,22 @@ export interface EngineOptions {
   credentials?: (node: WorkflowNode, name: string) => Promise<JsonObject>;
   /** Public URL that resumes a waiting run (`$execution.resumeUrl`). */
   resumeUrl?: (runId: string) => string;
+  /** Where waits and retry back-offs become durable wake-ups. Without it, they are recorded only. */
+  timers?: TimerPort;
+  /** Source of jitter for retry delays (tests make it deterministic). */
+  random?: () => number;
+}
+
+/** How a waiting run is being resumed: its due time came, or a webhook/event brought items. */
+export interface ResumeInput {
+  by: 'time' | 'webhook' | 'event';
+  items?: readonly unknown[];
+}
+
+export interface ContinueOptions {
+  active?: boolean;
+  respond?: RespondCallback;
+  resume?: ResumeInput;
 }
 
 export interface StartRun {
@@ -90,6 +117,13 @@ interface DriveState {
   nextSeq: number;
   scope: RunScope;
   respond?: RespondCallback;
+  /** Failed attempts of the node on top of the stack (retries pending). */
+  attempts: Record<string, number>;
+}
+
+/** The timer that wakes a waiting run; one per pause, named after the step count at that moment. */
+export function resumeTimer(runId: string, stepCount: number, dueAt: Date): TimerRequest {
+  return { id: `resume:${runId}:${stepCount}`, runId, kind: 'resume', dueAt };
 }
 
 const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -113,7 +147,7 @@ export class Engine {
   /** Creates a run and drives it to its end (or to a wait). */
   async start(input: StartRun): Promise<RunOutcome> {
     const run = await this.create(input);
-    return this.continue(run, input.workflow, input.active ?? false, input.respond);
+    return this.continue(run, input.workflow, { active: input.active, respond: input.respond });
   }
 
   /** Creates a queued run (for a queue or a worker to drive later). */
@@ -138,11 +172,18 @@ export class Engine {
   }
 
   /** Drives a queued or interrupted run from its checkpoint (completed steps are not executed again). */
-  async continue(run: RunRecord, workflow: Workflow, active = false, respond?: RespondCallback): Promise<RunOutcome> {
-    const state = await this.load(run, workflow, active);
-    state.respond = respond;
+  async continue(run: RunRecord, workflow: Workflow, opts: ContinueOptions = {}): Promise<RunOutcome> {
+    const wait = run.status === 'waiting' ? run.checkpoint?.wait : undefined;
+    if (wait && wait.resumeOn !== 'time' && opts.resume?.by === undefined) {
+      throw new NonRetryableError(
+        `Run ${run.id} waits for a ${wait.resumeOn}; it cannot be continued without one`,
+      );
+    }
+    const state = await this.load(run, workflow, opts.active ?? false);
+    state.respond = opts.respond;
     this.hooks.onRunStart?.(state.run);
     try {
+      if (wait) await this.endWait(state, wait, opts.resume ?? { by: 'time' });
       await this.drive(state);
     } finally {
       this.controllers.delete(run.id);
@@ -179,7 +220,7 @@ export class Engine {
     // outputs the frontier points at; nothing is executed again.
     for (const step of await this.runs.listSteps(run.id)) {
       nextSeq = Math.max(nextSeq, step.seq + 1);
-      if (step.status === 'waiting') continue;
+      if (step.status === 'waiting' || step.status === 'retried') continue;
       const outputs = step.output ?? [];
       stepOutputs.set(step.seq, outputs);
       runData.add(step.nodeName, { outputs, sources: step.sources });
@@ -223,6 +264,7 @@ export class Engine {
       runData,
       frontier: Frontier.from(checkpoint),
       nodeState: structuredClone(checkpoint.nodeState),
+      attempts: { ...(checkpoint.attempts ?? {}) },
       stepOutputs,
       nextSeq,
       scope,
@@ -294,6 +336,10 @@ export class Engine {
         } else command = outcome;
       } catch (error) {
         const details = errorDetails(error, node.name);
+        const failed = (state.attempts[node.name] ?? 0) + 1;
+        const delay = retryDelay(node.retry, error, failed, this.opts.random);
+        if (delay !== undefined) return this.retryLater(state, node, entry, inputs, details, delay, failed);
+        delete state.attempts[node.name];
         if (node.onError === 'stop') failure = details;
         else outputs = outputsAfterFailure(node, inputs[0] ?? [], details.message, outputNames.length);
         if (node.onError !== 'stop') logs.push(`error (continued): ${details.message}`);
@@ -332,21 +378,105 @@ export class Engine {
       return 'stop';
     }
     if (command?.kind === 'wait') {
-      await this.record(state, step, { node: node.name, step: seq });
-      await this.pause(state, command);
+      step.output = [command.items];
+      const wait: WaitState = {
+        node: node.name,
+        step: seq,
+        resumeOn: command.webhook ? 'webhook' : command.event ? 'event' : 'time',
+        ...(command.timeoutOutput !== undefined ? { timeoutOutput: command.timeoutOutput } : {}),
+      };
+      await this.record(state, step, wait);
+      await this.pause(state, command.until ?? null);
       return 'stop';
     }
+    delete state.attempts[node.name];
     if (command?.kind === 'respond') {
       state.respond?.(command.response);
       this.hooks.onRespond?.(state.run.id, command.response);
     }
 
-    const resolved = outputs ?? [];
-    const runNumber = state.runData.add(node.name, { outputs: resolved, sources: entry.sources });
-    state.stepOutputs.set(seq, resolved);
-    state.frontier.add(state.graph, this.routes(state.graph, node.name, resolved, seq, runNumber));
+    this.complete(state, node.name, outputs ?? [], seq, entry.sources);
     await this.record(state, step);
     return 'next';
+  }
+
+  /** Makes a finished node's outputs visible to expressions and routes them to its targets. */
+  private complete(
+    state: DriveState,
+    name: string,
+    outputs: Item[][],
+    seq: number,
+    sources: (ItemSource | null)[],
+  ): void {
+    const runNumber = state.runData.add(name, { outputs, sources });
+    state.stepOutputs.set(seq, outputs);
+    state.frontier.add(state.graph, this.routes(state.graph, name, outputs, seq, runNumber));
+  }
+
+  /**
+   * A retryable failure with tries left: the attempt is recorded as `retried`, the node goes back on
+   * top of the frontier, and the run waits for a timer — not in memory — before trying again.
+   */
+  private async retryLater(
+    state: DriveState,
+    node: WorkflowNode,
+    entry: FrontierEntry,
+    inputs: Item[][],
+    error: ErrorDetails,
+    delay: number,
+    failed: number,
+  ): Promise<'stop'> {
+    state.attempts[node.name] = failed;
+    state.frontier.stack.push(entry);
+    const now = this.clock.now();
+    await this.record(state, {
+      runId: state.run.id,
+      seq: state.nextSeq++,
+      nodeId: node.id,
+      nodeName: node.name,
+      nodeType: node.type,
+      runIndex: state.runData.runCount(node.name),
+      status: 'retried',
+      startedAt: now,
+      finishedAt: now,
+      inputCount: inputs.reduce((n, list) => n + list.length, 0),
+      outputCounts: [],
+      sources: entry.sources,
+      input: inputs,
+      output: null,
+      error: { ...error, description: `attempt ${failed} of ${node.retry?.maxTries}; next in ${delay} ms` },
+      logs: [],
+    });
+    await this.pause(state, new Date(now.getTime() + delay));
+    return 'stop';
+  }
+
+  /** Ends a wait: by time (the Wait node's items, or the timeout branch) or with a webhook/event's items. */
+  private async endWait(state: DriveState, wait: WaitState, resume: ResumeInput): Promise<void> {
+    const node = state.graph.nodes.get(wait.node);
+    const waiting = (await this.runs.listSteps(state.run.id)).find((s) => s.seq === wait.step);
+    if (!node || !waiting)
+      throw new NonRetryableError(`Run ${state.run.id} has no waiting step ${wait.step}`);
+    const count = state.graph.outputs.get(node.name)?.length ?? 1;
+    const outputs = normaliseOutputs([], count);
+    const timedOut = resume.by === 'time' && wait.resumeOn !== 'time';
+    if (resume.by === 'time') outputs[timedOut ? (wait.timeoutOutput ?? 0) : 0] = waiting.output?.[0] ?? [];
+    else outputs[0] = toItems(resume.items ?? [{}]).map((item) => ({ ...item, pairedItem: { item: 0 } }));
+    const now = this.clock.now();
+    const seq = state.nextSeq++;
+    this.complete(state, node.name, outputs, seq, waiting.sources);
+    await this.record(state, {
+      ...waiting,
+      seq,
+      status: 'succeeded',
+      startedAt: waiting.startedAt,
+      finishedAt: now,
+      outputCounts: outputs.map((o) => o.length),
+      input: null,
+      output: outputs,
+      logs: [`wait ended by ${timedOut ? 'timeout' : resume.by}`],
+    });
+    if (resume.by !== 'time') await this.opts.timers?.cancelForRun(state.run.id);
   }
 
   /** The targets of every output that has items, in v1 order across outputs (top-left first). */
@@ -371,16 +501,17 @@ export class Engine {
     return state.stepOutputs.get(ref.step)?.[ref.output] ?? [];
   }
 
-  private checkpoint(state: DriveState, wait?: Checkpoint['wait']): Checkpoint {
+  private checkpoint(state: DriveState, wait?: WaitState): Checkpoint {
     return {
       stack: state.frontier.stack,
       waiting: state.frontier.waiting,
       nodeState: state.nodeState,
       ...(wait ? { wait } : {}),
+      ...(Object.keys(state.attempts).length > 0 ? { attempts: state.attempts } : {}),
     };
   }
 
-  private async record(state: DriveState, step: StepRecord, wait?: Checkpoint['wait']): Promise<void> {
+  private async record(state: DriveState, step: StepRecord, wait?: WaitState): Promise<void> {
     const result = await this.runs.recordStep(
       state.run.id,
       state.run.version,
@@ -392,11 +523,16 @@ export class Engine {
     this.hooks.onStepFinish?.(state.run, step);
   }
 
-  private async pause(state: DriveState, command: Extract<NodeCommand, { kind: 'wait' }>): Promise<void> {
-    const waitTill = command.until ?? null;
+  /**
+   * The run waits (holding no memory): a due time becomes a timer row. The timer is scheduled
+   * after the transition with an id derived from the step, so a crash in between is repaired by
+   * scheduling again at start (`waitingWithoutTimer`), never doubled.
+   */
+  private async pause(state: DriveState, waitTill: Date | null): Promise<void> {
     const result = await this.runs.transition(state.run.id, state.run.version, 'waiting', { waitTill });
     if (!result.ok) throw new StaleRunError(`Run ${state.run.id} changed elsewhere (${result.reason})`);
     state.run = { ...state.run, status: 'waiting', version: result.version, waitTill };
+    if (waitTill) await this.opts.timers?.schedule(resumeTimer(state.run.id, state.nextSeq, waitTill));
   }
 
   private async finish(state: DriveState, status: RunStatus, error: ErrorDetails | null): Promise<void> {

@@ -32,8 +32,20 @@ export interface Checkpoint {
   stack: FrontierEntry[];
   waiting: FrontierEntry[];
   nodeState: Record<string, JsonObject>;
-  /** Set while a Wait node holds the run: the step to resume after. */
-  wait?: { node: string; step: number };
+  /** Set while a Wait node holds the run: its waiting step, and how it may end. */
+  wait?: WaitState;
+  /** Failed attempts of the node on top of the stack, while its retries are pending. */
+  attempts?: Record<string, number>;
+}
+
+export interface WaitState {
+  node: string;
+  /** Seq of the step recorded with status `waiting` (its output is what a timed end hands on). */
+  step: number;
+  /** What ends the wait besides its due time. */
+  resumeOn: 'time' | 'webhook' | 'event';
+  /** Output the items go to when a webhook/event wait ends by time instead (the timeout branch). */
+  timeoutOutput?: number;
 }
 
 export interface RunRecord {
@@ -58,7 +70,8 @@ export interface RunRecord {
   waitTill: Date | null;
 }
 
-export type StepStatus = 'succeeded' | 'failed' | 'waiting';
+/** `retried`: a failed attempt whose node runs again after a back-off (the run did not fail). */
+export type StepStatus = 'succeeded' | 'failed' | 'waiting' | 'retried';
 
 export interface StepRecord {
   runId: string;
@@ -120,7 +133,7 @@ export interface RunStore {
       checkpoint?: Checkpoint | null;
     },
   ): Promise<TransitionResult>;
-  /** Atomically appends a step and saves the new checkpoint, if the run is at `expectedVersion`. */
+  /** Atomically appends a step and saves the new checkpoint, if the run is `running` at `expectedVersion`. */
   recordStep(
     id: string,
     expectedVersion: number,
@@ -130,6 +143,21 @@ export interface RunStore {
   listSteps(runId: string): Promise<StepRecord[]>;
   /** Runs in the given statuses (oldest first), for resume at start. */
   listRunsByStatus(statuses: RunStatus[], limit: number): Promise<RunRecord[]>;
+}
+
+/** A durable wake-up (a wait's due time, a retry's back-off), stored as a row indexed by due time. */
+export interface TimerRequest {
+  /** Deterministic ids make scheduling idempotent (a repeat after a crash adds nothing). */
+  id: string;
+  runId: string;
+  kind: 'resume';
+  dueAt: Date;
+}
+
+/** The part of the timer store the engine uses; src/store's TimerStore implements it. */
+export interface TimerPort {
+  schedule(timer: TimerRequest): Promise<unknown>;
+  cancelForRun(runId: string): Promise<number>;
 }
 
 export interface WorkflowRecord {

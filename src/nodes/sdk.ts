@@ -37,8 +37,10 @@ export type NodeCommand =
       webhook?: boolean;
       /** Resume when an app event with this type and key arrives. */
       event?: { type: string; key?: string };
-      /** Items to hand on when the wait ends by time (the timeout branch for webhook/event waits). */
+      /** Items to hand on when the wait ends by time. */
       items: Item[];
+      /** For webhook/event waits with a time limit: the output those items go to on timeout. */
+      timeoutOutput?: number;
     }
   | {
       kind: 'respond';
