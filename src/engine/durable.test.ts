@@ -208,7 +208,7 @@ describe('waits', () => {
     });
     assert.equal(first.run.status, 'waiting');
     assert.equal(first.run.waitTill?.toISOString(), '2026-05-02T08:00:00.000Z');
-    assert.equal(h.timers[0].id, `resume:${first.run.id}:2`);
+    assert.equal(h.timers[0].id, `resume:${first.run.id}:${first.run.version}`);
 
     h.clock.set('2026-05-02T08:00:00Z');
     const { run, runData } = await h.engine.continue((await h.store.getRun(first.run.id))!, h.workflow);

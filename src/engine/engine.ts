@@ -121,9 +121,9 @@ interface DriveState {
   attempts: Record<string, number>;
 }
 
-/** The timer that wakes a waiting run; one per pause, named after the step count at that moment. */
-export function resumeTimer(runId: string, stepCount: number, dueAt: Date): TimerRequest {
-  return { id: `resume:${runId}:${stepCount}`, runId, kind: 'resume', dueAt };
+/** The timer that wakes a waiting run: one per pause, named after the run's version once paused. */
+export function resumeTimer(runId: string, version: number, dueAt: Date): TimerRequest {
+  return { id: `resume:${runId}:${version}`, runId, kind: 'resume', dueAt };
 }
 
 const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -525,14 +525,14 @@ export class Engine {
 
   /**
    * The run waits (holding no memory): a due time becomes a timer row. The timer is scheduled
-   * after the transition with an id derived from the step, so a crash in between is repaired by
-   * scheduling again at start (`waitingWithoutTimer`), never doubled.
+   * after the transition with an id derived from the paused run's version, so a crash in between
+   * is repaired by scheduling it again at start (src/queue/recovery.ts), never doubled.
    */
   private async pause(state: DriveState, waitTill: Date | null): Promise<void> {
     const result = await this.runs.transition(state.run.id, state.run.version, 'waiting', { waitTill });
     if (!result.ok) throw new StaleRunError(`Run ${state.run.id} changed elsewhere (${result.reason})`);
     state.run = { ...state.run, status: 'waiting', version: result.version, waitTill };
-    if (waitTill) await this.opts.timers?.schedule(resumeTimer(state.run.id, state.nextSeq, waitTill));
+    if (waitTill) await this.opts.timers?.schedule(resumeTimer(state.run.id, result.version, waitTill));
   }
 
   private async finish(state: DriveState, status: RunStatus, error: ErrorDetails | null): Promise<void> {

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { z } from 'zod';
+import { ManualClock } from '../engine/clock.js';
+import { Engine } from '../engine/engine.js';
+import type { RunStore } from '../engine/ports.js';
+import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
+import { createRegistry } from '../nodes/registry.js';
+import { defineNode } from '../nodes/sdk.js';
+import { openStore, type Store } from '../store/index.js';
+import { EmbeddedQueue } from './embedded.js';
+import { recoverRuns } from './recovery.js';
+import { TimerLoop } from './timer-loop.js';
+
+/** A node that holds its run until the test opens its gate: shows which runs execute at once. */
+const gates = new Map<string, () => void>();
+const started: string[] = [];
+const gateNode = defineNode({
+  type: 'gate',
+  version: 1,
+  displayName: 'Gate',
+  description: 'Waits for the test',
+  group: 'utility',
+  params: z.object({}),
+  inputs: 1,
+  outputs: ['main'],
+  async execute(ctx) {
+    started.push(ctx.execution.id);
+    await new Promise<void>((resolve) => gates.set(ctx.execution.id, resolve));
+    return [[...ctx.items]];
+  },
+});
+
+const sleepNode = defineNode({
+  type: 'sleepDay',
+  version: 1,
+  displayName: 'Sleep',
+  description: 'Waits one day',
+  group: 'flow',
+  params: z.object({}),
+  inputs: 1,
+  outputs: ['main'],
+  execute: (ctx) => ({
+    kind: 'wait',
+    until: new Date(ctx.now().toMillis() + 86_400_000),
+    items: [...ctx.items],
+  }),
+});
+
+const registry = createRegistry([gateNode, sleepNode]);
+const stores: Store[] = [];
+after(async () => {
+  for (const s of stores) await s.close();
+});
+
+async function setup(concurrency = 4) {
+  const store = await openStore({ memory: true });
+  stores.push(store);
+  const clock = new ManualClock('2026-06-01T09:00:00Z');
+  const engine = new Engine({ runs: store.runs, registry, clock, timers: store.timers });
+  const queue = new EmbeddedQueue({ engine, runs: store.runs, workflows: store.workflows, concurrency });
+  return { store, clock, engine, queue };
+}
+
+function doc(name: string, middle: string, max?: number): WorkflowInput {
+  return {
+    name,
+    nodes: [
+      { id: '1', name: 'Start', type: 'manualTrigger' },
+      { id: '2', name: 'Middle', type: middle, position: [200, 0] },
+      { id: '3', name: 'End', type: 'noOp', position: [400, 0] },
+    ],
+    connections: [
+      { from: 'Start', to: 'Middle' },
+      { from: 'Middle', to: 'End' },
+    ],
+    ...(max ? { settings: { concurrency: { max } } } : {}),
+  };
+}
+
+async function saved(store: Store, id: string, input: WorkflowInput) {
+  const workflow = workflowSchema.parse(input);
+  const record = await store.workflows.saveWorkflow(id, workflow);
+  return { workflow, version: record.version };
+}
+
+async function until(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !predicate(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(predicate(), 'condition not reached');
+}
+
+describe('embedded queue', () => {
+  test('drives submitted runs, FIFO, within the global concurrency', async () => {
+    const { store, engine, queue } = await setup(1);
+    const { workflow, version } = await saved(store, 'wf-g', doc('gated', 'gate'));
+    const a = await engine.create({ workflow, workflowId: 'wf-g', workflowVersion: version, mode: 'manual' });
+    const b = await engine.create({ workflow, workflowId: 'wf-g', workflowVersion: version, mode: 'manual' });
+    started.length = 0;
+    const pa = queue.submit({ runId: a.id });
+    const pb = queue.submit({ runId: b.id });
+    await until(() => started.length === 1);
+    assert.deepEqual(queue.depth(), { queued: 1, active: 1 });
+    gates.get(a.id)!();
+    assert.equal((await pa).run.status, 'succeeded');
+    await until(() => started.length === 2);
+    gates.get(b.id)!();
+    assert.equal((await pb).run.status, 'succeeded');
+    assert.deepEqual(started, [a.id, b.id]);
+    assert.deepEqual(queue.depth(), { queued: 0, active: 0 });
+  });
+
+  test("a workflow's max concurrency holds its runs back without blocking other workflows", async () => {
+    const { store, engine, queue } = await setup(4);
+    const limited = await saved(store, 'wf-l', doc('limited', 'gate', 1));
+    const free = await saved(store, 'wf-f', doc('free', 'gate'));
+    const l1 = await engine.create({
+      workflow: limited.workflow,
+      workflowId: 'wf-l',
+      workflowVersion: 1,
+      mode: 'manual',
+    });
+    const l2 = await engine.create({
+      workflow: limited.workflow,
+      workflowId: 'wf-l',
+      workflowVersion: 1,
+      mode: 'manual',
+    });
+    const f1 = await engine.create({
+      workflow: free.workflow,
+      workflowId: 'wf-f',
+      workflowVersion: 1,
+      mode: 'manual',
+    });
+    started.length = 0;
+    const runs = [
+      queue.submit({ runId: l1.id }),
+      queue.submit({ runId: l2.id }),
+      queue.submit({ runId: f1.id }),
+    ];
+    await until(() => started.length === 2);
+    assert.deepEqual(
+      new Set(started),
+      new Set([l1.id, f1.id]),
+      'the second run of the limited workflow waits',
+    );
+    gates.get(f1.id)!();
+    gates.get(l1.id)!();
+    await until(() => started.length === 3);
+    assert.equal(started[2], l2.id);
+    gates.get(l2.id)!();
+    for (const outcome of await Promise.all(runs)) assert.equal(outcome.run.status, 'succeeded');
+  });
+
+  test('close() refuses new work and waits for the active runs', async () => {
+    const { store, engine, queue } = await setup(1);
+    const { workflow } = await saved(store, 'wf-c', doc('close', 'gate'));
+    const a = await engine.create({ workflow, workflowId: 'wf-c', workflowVersion: 1, mode: 'manual' });
+    started.length = 0;
+    const pa = queue.submit({ runId: a.id });
+    await until(() => started.length === 1);
+    let closed = false;
+    const closing = queue.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(closed, false);
+    gates.get(a.id)!();
+    await closing;
+    assert.equal((await pa).run.status, 'succeeded');
+    await assert.rejects(queue.submit({ runId: a.id }), /closed/);
+  });
+});
+
+describe('timers and recovery', () => {
+  test('a timed wait fires once when due, through the timer loop, and the run finishes', async () => {
+    const { store, clock, engine, queue } = await setup();
+    const { workflow } = await saved(store, 'wf-w', doc('wait', 'sleepDay'));
+    const loop = new TimerLoop({
+      timers: store.timers,
+      clock,
+      handlers: {
+        resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
+      },
+    });
+    const { run } = await engine.start({ workflow, workflowId: 'wf-w', workflowVersion: 1, mode: 'manual' });
+    assert.equal(run.status, 'waiting');
+    assert.equal(await store.timers.countPending(), 1);
+    assert.equal(await loop.tick(), 0, 'not due yet');
+    clock.advance(86_400_000);
+    assert.equal(await loop.tick(), 1);
+    assert.equal(await loop.tick(), 0, 'fires once');
+    assert.equal((await store.runs.getRun(run.id))?.status, 'succeeded');
+    assert.equal(await store.timers.countPending(), 0);
+  });
+
+  test('start-up recovery continues interrupted runs and repairs missing wait timers', async () => {
+    const { store, clock, queue } = await setup();
+    const { workflow } = await saved(store, 'wf-r', doc('recover', 'sleepDay'));
+    // A process that died while driving a run (its recordStep never returned) ...
+    let calls = 0;
+    const dying: RunStore = Object.create(store.runs);
+    dying.recordStep = async (...args) => {
+      if (++calls === 2) throw new Error('killed');
+      return store.runs.recordStep(...args);
+    };
+    const crashed = new Engine({ runs: dying, registry, clock, timers: store.timers });
+    await assert.rejects(
+      crashed.start({ workflow, workflowId: 'wf-r', workflowVersion: 1, mode: 'manual' }),
+      /killed/,
+    );
+    // ... and one that paused a run but died before writing its timer.
+    const noTimers = new Engine({ runs: store.runs, registry, clock });
+    const paused = await noTimers.start({ workflow, workflowId: 'wf-r', workflowVersion: 1, mode: 'manual' });
+    assert.equal(await store.timers.countPending(), 0);
+
+    const result = await recoverRuns(store.runs, store.timers, queue, (id, e) => assert.fail(`${id}: ${e}`));
+    assert.deepEqual(result, { resumed: 1, timersRepaired: 1 });
+    let waiting = 0;
+    for (let i = 0; i < 200 && waiting < 2; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      waiting = (await store.runs.listRunsByStatus(['waiting'], 10)).length;
+    }
+    assert.equal(waiting, 2, 'the interrupted run went on to its wait, beside the paused one');
+    assert.ok(paused.run.id);
+    assert.equal(await store.timers.countPending(), 2, 'both waits now have their timer');
+    const again = await recoverRuns(store.runs, store.timers, queue, () => {});
+    assert.equal(again.resumed, 0);
+    assert.equal(await store.timers.countPending(), 2, 'repairing twice adds nothing');
+  });
+});
