@@ -258,3 +258,67 @@ describe('waits', () => {
     assert.deepEqual(runData.output('TimedOut')[0].json, { n: 2, TimedOut: true });
   });
 });
+
+describe('retrying a failed run', () => {
+  const doc: WorkflowInput = {
+    name: 'retry-run',
+    nodes: [
+      { id: '1', name: 'Start', type: 'manualTrigger' },
+      { id: '2', name: 'Prepare', type: 'mark', position: [200, 0] },
+      { id: '3', name: 'Call', type: 'flaky', position: [400, 0], parameters: { failures: 1 } },
+      { id: '4', name: 'After', type: 'mark', position: [600, 0] },
+    ],
+    connections: [
+      { from: 'Start', to: 'Prepare' },
+      { from: 'Prepare', to: 'Call' },
+      { from: 'Call', to: 'After' },
+    ],
+  };
+
+  test('from the failure: the failed node runs again with its stored inputs; what ran before is not re-executed', async () => {
+    const h = harness(doc);
+    const first = await h.engine.start({
+      workflow: h.workflow,
+      workflowId: 'wf',
+      mode: 'webhook',
+      triggerItems: [{ id: 7 }],
+    });
+    assert.equal(first.run.status, 'failed');
+    const retry = await h.engine.retry((await h.store.getRun(first.run.id))!, h.workflow, {
+      from: 'failure',
+      workflowVersion: 1,
+    });
+    assert.equal(retry.status, 'queued');
+    assert.equal(retry.retryOf, first.run.id);
+    const { run, runData } = await h.engine.continue((await h.store.getRun(retry.id))!, h.workflow);
+    assert.equal(run.status, 'succeeded');
+    assert.deepEqual(runData.output('After')[0].json, { id: 7, Prepare: true, attempts: 2, After: true });
+    assert.equal(calls, 2, 'Call ran once in each run');
+    const steps = await h.store.listSteps(run.id);
+    assert.deepEqual(
+      steps.map((s) => s.nodeName),
+      ['Start', 'Prepare', 'Call', 'After'],
+    );
+    assert.equal(steps[1].startedAt.toISOString(), '2026-05-01T08:00:00.000Z', 'copied from the failed run');
+  });
+
+  test('from the trigger: a new run with the same trigger items; only failed runs can be retried', async () => {
+    const h = harness(doc);
+    const first = await h.engine.start({
+      workflow: h.workflow,
+      workflowId: 'wf',
+      mode: 'webhook',
+      triggerItems: [{ id: 8 }],
+    });
+    const failed = (await h.store.getRun(first.run.id))!;
+    const retry = await h.engine.retry(failed, h.workflow, { from: 'trigger', workflowVersion: 2 });
+    assert.equal(retry.workflowVersion, 2);
+    const { run, runData } = await h.engine.continue(retry, h.workflow);
+    assert.equal(run.status, 'succeeded');
+    assert.equal(runData.output('Start')[0].json.id, 8);
+    await assert.rejects(
+      h.engine.retry(run, h.workflow, { from: 'trigger', workflowVersion: 2 }),
+      /only failed runs/,
+    );
+  });
+});

@@ -191,6 +191,70 @@ export class Engine {
     return { run: state.run, runData: state.runData };
   }
 
+  /**
+   * A new queued run that retries a failed one: `from: 'failure'` re-runs the failed node with its
+   * stored inputs (the steps before it are copied, so `$('X')` still sees them; the workflow must be
+   * the version the failed run used); `from: 'trigger'` starts again with the same trigger items
+   * (on whatever workflow version is given, usually the current one).
+   */
+  async retry(
+    failed: RunRecord,
+    workflow: Workflow,
+    opts: { from: 'failure' | 'trigger'; workflowVersion: number },
+  ): Promise<RunRecord> {
+    if (failed.status !== 'failed') {
+      throw new NonRetryableError(`Run ${failed.id} is ${failed.status}; only failed runs can be retried`);
+    }
+    const steps = await this.runs.listSteps(failed.id);
+    const trigger = steps.find((s) => s.seq === 0)?.nodeName;
+    if (opts.from === 'trigger') {
+      return this.create({
+        workflow,
+        workflowId: failed.workflowId,
+        workflowVersion: opts.workflowVersion,
+        mode: 'retry',
+        triggerItems: failed.triggerItems,
+        startNode: trigger && workflow.nodes.some((n) => n.name === trigger) ? trigger : undefined,
+        retryOf: failed.id,
+      });
+    }
+    if (!failed.checkpoint || failed.checkpoint.stack.length === 0) {
+      throw new NonRetryableError(`Run ${failed.id} has no checkpoint to retry from`);
+    }
+    const created = await this.runs.createRun({
+      id: randomUUID(),
+      workflowId: failed.workflowId,
+      workflowVersion: failed.workflowVersion,
+      mode: 'retry',
+      triggerItems: failed.triggerItems,
+      retryOf: failed.id,
+      status: 'queued',
+      createdAt: this.clock.now(),
+      checkpoint: { ...failed.checkpoint, attempts: undefined },
+    });
+    // Copy what already ran (the failed step excluded) so the retry replays it instead of re-running it.
+    const moved = await this.runs.transition(created.id, created.version, 'running', {
+      startedAt: this.clock.now(),
+    });
+    if (!moved.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
+    let version = moved.version;
+    const failedSeq = Math.max(...steps.map((s) => s.seq));
+    for (const step of steps) {
+      if (step.seq === failedSeq && step.status === 'failed') continue;
+      const result = await this.runs.recordStep(
+        created.id,
+        version,
+        { ...step, runId: created.id },
+        created.checkpoint!,
+      );
+      if (!result.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
+      version = result.version;
+    }
+    const queued = await this.runs.transition(created.id, version, 'queued');
+    if (!queued.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
+    return { ...created, status: 'queued', version: queued.version };
+  }
+
   /** Asks an in-process run to stop at the next node boundary. */
   cancel(runId: string): boolean {
     const controller = this.controllers.get(runId);
@@ -373,6 +437,8 @@ export class Engine {
 
     if (failure) {
       state.runData.add(node.name, { outputs: [], sources: entry.sources });
+      // The failed entry stays on top of the checkpoint: what a retry from the failure runs first.
+      state.frontier.stack.push(entry);
       await this.record(state, step);
       await this.finish(state, 'failed', failure);
       return 'stop';
