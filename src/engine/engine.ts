@@ -9,7 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import type { NodeCommand, NodeLogger, NodeOutcome, RunMode } from '../nodes/sdk.js';
 import { type Clock, systemClock } from './clock.js';
-import { type ErrorDetails, errorDetails, NonRetryableError } from './errors.js';
+import { type ErrorDetails, errorDetails, NonRetryableError, StaleRunError } from './errors.js';
+
+export { StaleRunError } from './errors.js';
+
 import { Frontier, type Routed, TRIGGER_REF } from './frontier.js';
 import { buildGraph, type Graph } from './graph.js';
 import { type Item, type ItemSource, type JsonObject, toItems } from './items.js';
@@ -34,6 +37,7 @@ import type {
 } from './ports.js';
 import type { NodeRegistry } from './registry.js';
 import { retryDelay } from './retry.js';
+import { type RetryRunOptions, retryRun } from './retry-run.js';
 import { RunData } from './run-data.js';
 import type { RunStatus } from './run-state.js';
 import type { Workflow, WorkflowNode } from './workflow.js';
@@ -98,11 +102,6 @@ export interface RunOutcome {
   run: RunRecord;
   /** Everything each node produced in this process' part of the run (all of it for a run that did not restart). */
   runData: RunData;
-}
-
-/** The run moved on in another process (or was cancelled there): this process stops driving it. */
-export class StaleRunError extends Error {
-  override readonly name = 'StaleRunError';
 }
 
 interface DriveState {
@@ -191,68 +190,14 @@ export class Engine {
     return { run: state.run, runData: state.runData };
   }
 
-  /**
-   * A new queued run that retries a failed one: `from: 'failure'` re-runs the failed node with its
-   * stored inputs (the steps before it are copied, so `$('X')` still sees them; the workflow must be
-   * the version the failed run used); `from: 'trigger'` starts again with the same trigger items
-   * (on whatever workflow version is given, usually the current one).
-   */
-  async retry(
-    failed: RunRecord,
-    workflow: Workflow,
-    opts: { from: 'failure' | 'trigger'; workflowVersion: number },
-  ): Promise<RunRecord> {
-    if (failed.status !== 'failed') {
-      throw new NonRetryableError(`Run ${failed.id} is ${failed.status}; only failed runs can be retried`);
-    }
-    const steps = await this.runs.listSteps(failed.id);
-    const trigger = steps.find((s) => s.seq === 0)?.nodeName;
-    if (opts.from === 'trigger') {
-      return this.create({
-        workflow,
-        workflowId: failed.workflowId,
-        workflowVersion: opts.workflowVersion,
-        mode: 'retry',
-        triggerItems: failed.triggerItems,
-        startNode: trigger && workflow.nodes.some((n) => n.name === trigger) ? trigger : undefined,
-        retryOf: failed.id,
-      });
-    }
-    if (!failed.checkpoint || failed.checkpoint.stack.length === 0) {
-      throw new NonRetryableError(`Run ${failed.id} has no checkpoint to retry from`);
-    }
-    const created = await this.runs.createRun({
-      id: randomUUID(),
-      workflowId: failed.workflowId,
-      workflowVersion: failed.workflowVersion,
-      mode: 'retry',
-      triggerItems: failed.triggerItems,
-      retryOf: failed.id,
-      status: 'queued',
-      createdAt: this.clock.now(),
-      checkpoint: { ...failed.checkpoint, attempts: undefined },
-    });
-    // Copy what already ran (the failed step excluded) so the retry replays it instead of re-running it.
-    const moved = await this.runs.transition(created.id, created.version, 'running', {
-      startedAt: this.clock.now(),
-    });
-    if (!moved.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
-    let version = moved.version;
-    const failedSeq = Math.max(...steps.map((s) => s.seq));
-    for (const step of steps) {
-      if (step.seq === failedSeq && step.status === 'failed') continue;
-      const result = await this.runs.recordStep(
-        created.id,
-        version,
-        { ...step, runId: created.id },
-        created.checkpoint!,
-      );
-      if (!result.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
-      version = result.version;
-    }
-    const queued = await this.runs.transition(created.id, version, 'queued');
-    if (!queued.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
-    return { ...created, status: 'queued', version: queued.version };
+  /** A new queued run retrying a failed one (see `retryRun`). */
+  retry(failed: RunRecord, workflow: Workflow, opts: RetryRunOptions): Promise<RunRecord> {
+    return retryRun(
+      { runs: this.runs, clock: this.clock, create: (input) => this.create(input) },
+      failed,
+      workflow,
+      opts,
+    );
   }
 
   /** Asks an in-process run to stop at the next node boundary. */

@@ -90,3 +90,8 @@ function strip<T extends object>(value: T): T {
   for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
   return value;
 }
+
+/** The run moved on in another process (or was cancelled there): this process stops driving it. */
+export class StaleRunError extends Error {
+  override readonly name = 'StaleRunError';
+}
