@@ -3,8 +3,14 @@
  * tables. Every loop is bounded in count and time; nothing leaves the loopback interface.
  */
 import { engineBench } from './engine.bench.js';
+import { httpRequestBench } from './http-request.bench.js';
+import { webhookBench } from './webhook.bench.js';
 
-const benches: Record<string, () => Promise<void>> = { engine: engineBench };
+const benches: Record<string, () => Promise<void>> = {
+  engine: engineBench,
+  webhook: webhookBench,
+  'http-request': httpRequestBench,
+};
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {

@@ -32,9 +32,12 @@ export const configSchema = z.object({
   RELAIS_ENCRYPTION_KEY: z.string().optional(),
   RELAIS_OWNER_EMAIL: z.string().email().optional(),
   RELAIS_OWNER_PASSWORD: z.string().min(8).optional(),
+  RELAIS_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   RELAIS_MAX_BODY: bytes.default(16 * 1024 * 1024),
+  RELAIS_WEBHOOK_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(300),
   RELAIS_CORS_ORIGINS: list.default([]),
   RELAIS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RELAIS_METRICS_PUBLIC: z.stringbool().default(false),
   RELAIS_RATE_LOGIN: perMinute.default(10),
   RELAIS_RATE_ANONYMOUS: perMinute.default(100),
   RELAIS_RATE_AUTHENTICATED: perMinute.default(1000),
@@ -48,10 +51,16 @@ export interface Config {
   publicUrl: string;
   encryptionKey?: string;
   owner?: { email: string; password: string };
+  /** Signs access tokens; absent: a key file `jwt.key` in the data dir (one process only). */
+  jwtSecret?: string;
   maxBodyBytes: number;
+  /** How long a webhook caller waits for a `lastNode` / Respond to Webhook answer before a 504. */
+  webhookTimeoutMs?: number;
   corsOrigins: string[];
   logLevel: z.infer<typeof configSchema>['RELAIS_LOG_LEVEL'];
   rateLimits: { login: number; anonymous: number; authenticated: number };
+  /** `/metrics` without authentication (default: it needs the stats:read permission). */
+  metricsPublic?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -76,9 +85,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: (c.RELAIS_PUBLIC_URL ?? `http://${c.RELAIS_HOST}:${c.RELAIS_PORT}`).replace(/\/$/, ''),
     encryptionKey: c.RELAIS_ENCRYPTION_KEY,
     owner: c.RELAIS_OWNER_EMAIL ? { email: c.RELAIS_OWNER_EMAIL, password: c.RELAIS_OWNER_PASSWORD! } : undefined,
+    jwtSecret: c.RELAIS_JWT_SECRET,
     maxBodyBytes: c.RELAIS_MAX_BODY,
+    webhookTimeoutMs: c.RELAIS_WEBHOOK_TIMEOUT * 1000,
     corsOrigins: c.RELAIS_CORS_ORIGINS,
     logLevel: c.RELAIS_LOG_LEVEL,
+    metricsPublic: c.RELAIS_METRICS_PUBLIC,
     rateLimits: {
       login: c.RELAIS_RATE_LOGIN,
       anonymous: c.RELAIS_RATE_ANONYMOUS,

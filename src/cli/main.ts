@@ -1,8 +1,10 @@
 /** The `relais` command line: one function per command, all taking their arguments and an Io. */
+import { importCommand } from './import-command.js';
 import { type Io, processIo } from './io.js';
 import { runCommand } from './run-command.js';
 import { schemaCommand } from './schema-command.js';
 import { startCommand } from './start-command.js';
+import { userCommand } from './user-command.js';
 import { validateCommand } from './validate-command.js';
 
 const USAGE = `usage: relais <command> [options]
@@ -11,7 +13,9 @@ commands:
   start                                                            start the server (API, webhooks, triggers)
   run FILE [--input JSON|@file.json] [--json] [--data-dir DIR]   execute a workflow once
   validate FILE...                                                 check workflow files
-  schema                                                           print the workflow JSON Schema`;
+  import FILE|DIR [-o OUT] [--json]                                convert n8n exports to Relais workflows
+  schema                                                           print the workflow JSON Schema
+  user create|list|set-password --email E --password P [--role R] manage accounts (no server needed)`;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -22,6 +26,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return runCommand(rest, io);
     case 'validate':
       return validateCommand(rest, io);
+    case 'import':
+      return importCommand(rest, io);
+    case 'user':
+      return userCommand(rest, io);
     case 'schema':
       return schemaCommand(io);
     case undefined:

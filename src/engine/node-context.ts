@@ -95,7 +95,12 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
     }
   }
 
-  const expressionData = (itemIndex: number): ExpressionData => ({ ...base, itemIndex });
+  // One small object per item that inherits everything else: evaluated for every item of every node.
+  const expressionData = (itemIndex: number): ExpressionData => {
+    const data = Object.create(base) as { itemIndex: number };
+    data.itemIndex = itemIndex;
+    return data as ExpressionData;
+  };
 
   function checked(value: unknown): unknown {
     const parsed = (def.params as z.ZodType).safeParse(value);

@@ -33,4 +33,9 @@ export interface ExpressionData {
   now(): DateTime;
   /** IANA zone of the workflow (DateTime values created by expressions use it). */
   readonly timezone: string;
+  /**
+   * Node-specific globals, e.g. `$response` and `$pageCount` in HTTP Request pagination (n8n
+   * adds such keys per node). Read only for names the evaluator does not define; plain data only.
+   */
+  readonly extraGlobals?: Readonly<Record<string, unknown>>;
 }

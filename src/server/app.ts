@@ -14,6 +14,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { App, ServerDeps } from './deps.js';
 import { installErrorHandler } from './error-handler.js';
+import { registerSecurity } from './plugins/security.js';
 import { registerRoutes } from './routes/index.js';
 
 export async function buildApp(deps: ServerDeps): Promise<App> {
@@ -27,6 +28,8 @@ export async function buildApp(deps: ServerDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // First: it refuses routes without a permission, so it must see every route, Swagger's included.
+  await registerSecurity(app, deps);
 
   await app.register(swagger, {
     openapi: {

@@ -6,15 +6,31 @@ import type { Config } from '../config.js';
 import type { Clock } from '../engine/clock.js';
 import type { Engine } from '../engine/engine.js';
 import type { NodeRegistry } from '../engine/registry.js';
+import type { RunQueue } from '../queue/contract.js';
 import type { Store } from '../store/index.js';
+import type { TriggerRegistry } from '../triggers/registry.js';
+import type { AuditSink } from './auth/contract.js';
+import type { CredentialService } from './credentials/service.js';
+import type { Metrics } from './metrics.js';
+import type { WebhookWiring } from './webhook/ingress.js';
 
 export interface ServerDeps {
   config: Config & { trustProxy?: boolean };
   store: Store;
   engine: Engine;
+  /** Drives runs (embedded, or BullMQ in scale-out): start runs through it so limits hold. */
+  queue: RunQueue;
   registry: NodeRegistry;
   clock: Clock;
   logger: Logger;
+  audit: AuditSink;
+  /** Trigger kinds (webhook, schedule, ...): activation of automations. */
+  triggers: TriggerRegistry;
+  /** Encrypted credentials; also the engine's credential resolver. */
+  credentials: CredentialService;
+  metrics: Metrics;
+  /** Webhook trigger kind + callers waiting on runs (runtime wires the engine hooks); built by the webhook routes when absent. */
+  webhooks?: WebhookWiring;
 }
 
 /** The Fastify instance every route module gets: zod schemas type requests and replies. */

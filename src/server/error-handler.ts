@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
+import { InvalidCursorError } from '../store/cursor.js';
 import { errorBody, HttpError } from './http-error.js';
 
 /** Fastify's own errors, by code: status and our code. */
@@ -18,6 +19,10 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
       return reply.status(error.status).send(errorBody(error.code, error.message, error.details));
+    }
+    if (error instanceof InvalidCursorError) {
+      const details = [{ field: 'querystring.cursor', message: 'pass back a nextCursor unchanged' }];
+      return reply.status(400).send(errorBody('invalid_request', 'Invalid page cursor', details));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const details = error.validation.map((v) => ({

@@ -4,21 +4,31 @@
  * only the ports (RunStore, WorkflowStore, TimerStore), never Kysely.
  */
 import { type Kysely, Migrator } from 'kysely';
+import { type AccountStore, createAccountStore } from './account-store.js';
+import { type AuditStore, createAuditStore } from './audit-store.js';
+import { type CredentialStore, createCredentialStore } from './credential-store.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import type { DialectName, StoreDialect } from './dialects/types.js';
+import { createIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { migrationProvider } from './migrations/index.js';
 import type { TimerStore } from './ports-timers.js';
 import { createRunStore, type RelaisRunStore } from './run-store.js';
 import type { Database } from './schema.js';
 import { createTimerStore } from './timer-store.js';
+import { createTriggerStateStore, type TriggerStateStore } from './trigger-state-store.js';
 import { createWorkflowStore, type RelaisWorkflowStore } from './workflow-store.js';
 
+export type { AccountStore, ApiKeyRecord, UserRecord } from './account-store.js';
+export type { AuditQuery, AuditRecord, AuditStore } from './audit-store.js';
+export type { CredentialRecord, CredentialStore } from './credential-store.js';
 export type { Page } from './cursor.js';
 export { InvalidCursorError } from './cursor.js';
+export type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
 export type { NewTimer, TimerRecord, TimerStore } from './ports-timers.js';
 export type { RelaisRunStore, RunListQuery } from './run-store.js';
 export type { Database } from './schema.js';
+export type { EventWait, KeyCandidate, TriggerState, TriggerStateStore } from './trigger-state-store.js';
 export type { RelaisWorkflowStore, WorkflowListQuery } from './workflow-store.js';
 
 /** Accepts pino and console alike. */
@@ -48,6 +58,15 @@ export interface Store {
   runs: RelaisRunStore;
   workflows: RelaisWorkflowStore;
   timers: TimerStore;
+  /** Users, sessions and API keys (hashes only: src/server/auth hashes). */
+  accounts: AccountStore;
+  audit: AuditStore;
+  /** Ciphertext only: encryption happens in src/server/credentials. */
+  credentials: CredentialStore;
+  /** Webhook idempotency keys and recently seen HMAC signatures. */
+  idempotency: IdempotencyStore;
+  /** Schedule/poll trigger state and timers, poll dedup keys, event idempotency keys and event waits. */
+  triggers: TriggerStateStore;
   /** Returns pages freed by pruning to the file system (SQLite incremental vacuum; no-op on PostgreSQL). */
   reclaimSpace(): Promise<void>;
   close(): Promise<void>;
@@ -67,6 +86,11 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     runs: createRunStore(dialect),
     workflows: createWorkflowStore(dialect),
     timers: createTimerStore(dialect),
+    accounts: createAccountStore(dialect),
+    audit: createAuditStore(dialect),
+    credentials: createCredentialStore(dialect),
+    idempotency: createIdempotencyStore(dialect),
+    triggers: createTriggerStateStore(dialect),
     reclaimSpace: () => dialect.reclaimSpace(),
     close: () => dialect.db.destroy(),
   };

@@ -14,9 +14,11 @@ import type {
   TransitionResult,
 } from '../engine/ports.js';
 import { allowedSources, type RunStatus } from '../engine/run-state.js';
+import type { RunMode } from '../nodes/sdk.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
+import { createRunStats, type RunStatsQueries } from './run-stats.js';
 import type { Database } from './schema.js';
 
 export type TransitionPatch = {
@@ -30,21 +32,43 @@ export type TransitionPatch = {
 export interface RunListQuery {
   workflowId?: string;
   statuses?: RunStatus[];
+  modes?: RunMode[];
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
+  isTest?: boolean;
   limit: number;
   /** From a previous page's `nextCursor`. */
   cursor?: string | null;
 }
 
+/** Statuses in which a run may be picked up and driven at any moment: it cannot be deleted then. */
+export const IN_FLIGHT_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+/** Named outcome of `deleteRun`. */
+export type DeleteRunResult =
+  | { ok: true }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'in_flight'; status: RunStatus };
+
 /** The engine's RunStore plus what the API needs to show run history. */
-export interface RelaisRunStore extends RunStore {
-  /** Runs newest first, optionally of one workflow and in some statuses. */
+export interface RelaisRunStore extends RunStore, RunStatsQueries {
+  /** Runs newest first, optionally filtered by workflow, statuses, modes, creation time and test flag. */
   listRuns(query: RunListQuery): Promise<Page<RunRecord>>;
+  /**
+   * Deletes a run with its steps, payloads and timers, unless it is queued or running (one
+   * conditional DELETE, so a run that starts meanwhile is never deleted under its driver).
+   */
+  deleteRun(id: string): Promise<DeleteRunResult>;
 }
 
 export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const { db, codec } = dialect;
 
   return {
+    ...createRunStats(dialect),
+
     async createRun(run: NewRun): Promise<RunRecord> {
       const record = newRunRecord(run);
       await db.insertInto('runs').values(runToRow(codec, record)).execute();
@@ -134,12 +158,16 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
 
     async listRuns(query: RunListQuery): Promise<Page<RunRecord>> {
       const limit = pageSize(query.limit);
-      if (query.statuses?.length === 0) return { items: [], nextCursor: null };
+      if (query.statuses?.length === 0 || query.modes?.length === 0) return { items: [], nextCursor: null };
       const rows = await db
         .selectFrom('runs')
         .selectAll()
         .$if(query.workflowId !== undefined, (q) => q.where('workflow_id', '=', query.workflowId!))
         .$if(query.statuses !== undefined, (q) => q.where('status', 'in', query.statuses!))
+        .$if(query.modes !== undefined, (q) => q.where('mode', 'in', query.modes!))
+        .$if(query.from !== undefined, (q) => q.where('created_at', '>=', codec.date(query.from!)))
+        .$if(query.to !== undefined, (q) => q.where('created_at', '<', codec.date(query.to!)))
+        .$if(query.isTest !== undefined, (q) => q.where('is_test', '=', codec.bool(query.isTest!)))
         .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
@@ -150,6 +178,20 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
         limit,
         (run) => run,
       );
+    },
+
+    async deleteRun(id: string): Promise<DeleteRunResult> {
+      // Steps, step payloads and timers go by ON DELETE CASCADE.
+      const result = await db
+        .deleteFrom('runs')
+        .where('id', '=', id)
+        .where('status', 'not in', [...IN_FLIGHT_STATUSES])
+        .executeTakeFirst();
+      if (result.numDeletedRows > 0n) return { ok: true };
+      const run = await db.selectFrom('runs').select('status').where('id', '=', id).executeTakeFirst();
+      return run
+        ? { ok: false, reason: 'in_flight', status: run.status }
+        : { ok: false, reason: 'not_found' };
     },
   };
 }

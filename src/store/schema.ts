@@ -88,7 +88,85 @@ export interface TimersTable {
   created_at: DbDate;
 }
 
+/** Credentials: `data` is ciphertext (src/server/credentials/cipher.ts); the store never sees secrets. */
+export interface CredentialsTable {
+  id: string;
+  name: string;
+  type: string;
+  /** Encrypted JSON of the fields, `v1.<keyId>.<base64url(iv | tag | ciphertext)>`. */
+  data: string;
+  /** Names of the fields that hold a value (not secret: shown by the API instead of the values). */
+  fields: DbJson;
+  created_at: DbDate;
+  updated_at: DbDate;
+}
+
+/** Accounts (0002): e-mails are stored normalised (trimmed, lower case), so `unique` is case-insensitive. */
+export interface UsersTable {
+  id: string;
+  email: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  role: string;
+  disabled: DbBool;
+  created_at: DbDate;
+  updated_at: DbDate;
+}
+
+/** A login: the family of refresh tokens rotated from one another. Revoking it ends them all. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: DbDate;
+  /** Expiry of the newest refresh token; expired sessions are pruned. */
+  expires_at: DbDate;
+  revoked_at: DbDate | null;
+}
+
+/** Refresh tokens, by SHA-256; `used_at` is set when rotated, and presenting a used one again is theft. */
+export interface RefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  created_at: DbDate;
+  expires_at: DbDate;
+  used_at: DbDate | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** The first characters of the key, shown in lists so people can tell keys apart. */
+  prefix: string;
+  key_hash: string;
+  role: string;
+  created_by: string | null;
+  created_at: DbDate;
+  expires_at: DbDate | null;
+  last_used_at: DbDate | null;
+  revoked_at: DbDate | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  created_at: DbDate;
+  /** 'user', 'apiKey', or 'anonymous' (failed logins, setup). */
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  ip: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  details: DbJson | null;
+}
+
 export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  credentials: CredentialsTable;
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
   runs: RunsTable;

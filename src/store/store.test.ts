@@ -10,11 +10,14 @@ import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { sql } from 'kysely';
 import { checkpoint, items, newRun, step } from './conformance/builders.js';
+import { credentialTests } from './conformance/credentials.js';
 import { allFixtures, sqliteFileFixture, withStore } from './conformance/fixtures.js';
 import { migrationTests } from './conformance/migrations.js';
 import { payloadTests } from './conformance/payloads.js';
+import { runQueryTests } from './conformance/run-queries.js';
 import { runTests } from './conformance/runs.js';
 import { timerTests } from './conformance/timers.js';
+import { workflowQueryTests } from './conformance/workflow-queries.js';
 import { workflowTests } from './conformance/workflows.js';
 
 for (const fixture of allFixtures()) {
@@ -29,6 +32,9 @@ for (const fixture of allFixtures()) {
     describe('step payloads', () => payloadTests(fixture));
     describe('workflows', () => workflowTests(fixture));
     describe('timers', () => timerTests(fixture));
+    describe('run queries', () => runQueryTests(fixture));
+    describe('workflow queries', () => workflowQueryTests(fixture));
+    describe('credentials', () => credentialTests(fixture));
   });
 }
 

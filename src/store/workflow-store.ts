@@ -6,14 +6,25 @@
 import type { Selectable } from 'kysely';
 import type { WorkflowRecord, WorkflowStore } from '../engine/ports.js';
 import type { Workflow } from '../engine/workflow.js';
-import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import { afterCursor, InvalidCursorError, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { WorkflowsTable } from './schema.js';
+import { nameContains } from './search.js';
 
 export interface WorkflowListQuery {
   limit: number;
   /** From a previous page's `nextCursor`. */
   cursor?: string | null;
+  /** Only active (true) or inactive (false) workflows. */
+  active?: boolean;
+  /** Case-insensitive substring of the name. */
+  search?: string;
+}
+
+/** One saved version of a workflow, as a version list shows it. */
+export interface WorkflowVersionInfo {
+  version: number;
+  createdAt: Date;
 }
 
 /** The engine's WorkflowStore plus what the API's CRUD needs. */
@@ -24,6 +35,18 @@ export interface RelaisWorkflowStore extends WorkflowStore {
   deleteWorkflow(id: string): Promise<boolean>;
   /** Turns triggers on or off; not a new version of the document. Null when it does not exist. */
   setActive(id: string, active: boolean, opts?: { now?: Date }): Promise<WorkflowRecord | null>;
+  /** Names of the given workflows that exist (for run lists: one query per page). */
+  getNames(ids: readonly string[]): Promise<Map<string, string>>;
+  /** Saved versions, newest first. */
+  listVersions(
+    id: string,
+    query: { limit: number; cursor?: string | null },
+  ): Promise<Page<WorkflowVersionInfo>>;
+  /** One saved version with when it was saved. */
+  getVersionRecord(
+    id: string,
+    version: number,
+  ): Promise<(WorkflowVersionInfo & { workflow: Workflow }) | null>;
 }
 
 export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore {
@@ -93,6 +116,8 @@ export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore 
       const rows = await db
         .selectFrom('workflows')
         .selectAll()
+        .$if(query.active !== undefined, (q) => q.where('active', '=', codec.bool(query.active!)))
+        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)))
         .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
@@ -120,7 +145,66 @@ export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore 
         .executeTakeFirst();
       return row ? workflowFromRow(codec, row) : null;
     },
+
+    async getNames(ids: readonly string[]): Promise<Map<string, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('workflows')
+        .select(['id', 'name'])
+        .where('id', 'in', [...new Set(ids)])
+        .execute();
+      return new Map(rows.map((row) => [row.id, row.name]));
+    },
+
+    async listVersions(id, query): Promise<Page<WorkflowVersionInfo>> {
+      const limit = pageSize(query.limit);
+      const before = query.cursor ? decodeVersionCursor(query.cursor) : undefined;
+      const rows = await db
+        .selectFrom('workflow_versions')
+        .select(['version', 'created_at'])
+        .where('workflow_id', '=', id)
+        .$if(before !== undefined, (q) => q.where('version', '<', before!))
+        .orderBy('version', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const items = rows.slice(0, limit).map((row) => ({
+        version: row.version,
+        createdAt: codec.readDate(row.created_at),
+      }));
+      const more = rows.length > limit;
+      return { items, nextCursor: more ? encodeVersionCursor(items[items.length - 1].version) : null };
+    },
+
+    async getVersionRecord(id: string, version: number) {
+      const row = await db
+        .selectFrom('workflow_versions')
+        .select(['version', 'created_at', 'document'])
+        .where('workflow_id', '=', id)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        version: row.version,
+        createdAt: codec.readDate(row.created_at),
+        workflow: codec.readJson<Workflow>(row.document),
+      };
+    },
   };
+}
+
+/** Versions page by number (unique per workflow), so the cursor is the last version seen. */
+function encodeVersionCursor(version: number): string {
+  return Buffer.from(JSON.stringify({ v: version })).toString('base64url');
+}
+
+function decodeVersionCursor(cursor: string): number {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown };
+    if (Number.isInteger(value?.v)) return value.v as number;
+  } catch {
+    // falls through to the named error
+  }
+  throw new InvalidCursorError();
 }
 
 function workflowFromRow(codec: ValueCodec, row: Selectable<WorkflowsTable>): WorkflowRecord {

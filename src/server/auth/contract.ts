@@ -30,6 +30,13 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+/**
+ * What a route declares: a permission, `'authenticated'` (any signed-in user or API key, whatever
+ * its role: `/api/auth/me`), or `'public'` (no authentication at all: login, setup, webhooks —
+ * a webhook's own `Authorization` header is then left to the webhook).
+ */
+export type RoutePermission = Permission | 'authenticated' | 'public';
+
 /** Who is calling: a logged-in user, or an application with an API key (which has a role too). */
 export interface Principal {
   kind: 'user' | 'apiKey';
@@ -38,6 +45,8 @@ export interface Principal {
   role: Role;
   /** The user's e-mail, or the API key's name: what the audit log shows. */
   label: string;
+  /** The login session an access token belongs to (users only): logout ends it. */
+  sessionId?: string;
 }
 
 /** What the audit log records: who did what to which entity, when and from where. */
@@ -55,7 +64,7 @@ export interface AuditSink {
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Required on every route: the permission it needs, or 'public'. */
-    permission?: Permission | 'public';
+    permission?: RoutePermission;
   }
   interface FastifyRequest {
     principal?: Principal;

@@ -5,10 +5,18 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectCapabilities } from '../dialects/types.js';
 import { init } from './0001_init.js';
+import { accounts } from './0002_accounts.js';
+import { credentials } from './0003_credentials.js';
+import { webhooks } from './0004_webhooks.js';
+import { triggers } from './0005_triggers.js';
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_init': init(caps),
+    '0002_accounts': accounts(caps),
+    '0003_credentials': credentials(caps),
+    '0004_webhooks': webhooks(caps),
+    '0005_triggers': triggers(caps),
   };
   return { getMigrations: async () => migrations };
 }

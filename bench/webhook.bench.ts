@@ -1,0 +1,229 @@
+/**
+ * Webhook throughput: Webhook (responseNode) → Set → Respond to Webhook over loopback, with
+ * autocannon at 10 and 50 connections (15 s each; `RELAIS_BENCH_SECONDS` shortens), beside a bare
+ * `node:http` server that parses and echoes the same JSON. Every server is its own child process;
+ * autocannon runs here.
+ *
+ *   relais · saving on   `relais start` itself: SQLite file store, every run and step written
+ *   relais · saving off  the same runtime with an in-memory run store keeping no steps (the engine
+ *                        always records steps, so "off" is measured as in bench/engine.bench.ts)
+ *
+ * Also: time from spawning `relais start` to the first webhook answered, its RSS when idle and
+ * after the load.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { workflowSchema } from '../src/engine/workflow.js';
+import { openStore } from '../src/store/index.js';
+
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BODY = JSON.stringify({ name: 'Marie', entiteId: 'DUMI15091992', n: 1 });
+const PATH = '/webhook/bench';
+
+export const benchWorkflow = workflowSchema.parse({
+  name: 'bench-webhook',
+  nodes: [
+    { id: '1', name: 'Webhook', type: 'webhook', parameters: { path: 'bench', httpMethod: 'POST', responseMode: 'responseNode' } },
+    {
+      id: '2',
+      name: 'Set',
+      type: 'set',
+      position: [200, 0],
+      parameters: { assignments: { assignments: [{ id: 'g', name: 'greeting', type: 'string', value: '=Hello {{ $json.body.name }}' }] } },
+    },
+    { id: '3', name: 'Respond', type: 'respondToWebhook', position: [400, 0], parameters: { respondWith: 'firstIncomingItem' } },
+  ],
+  connections: [
+    { from: 'Webhook', to: 'Set' },
+    { from: 'Set', to: 'Respond' },
+  ],
+});
+
+/** Saves the bench workflow, active, into a data dir (what `relais start` activates at start). */
+async function seed(dataDir: string): Promise<void> {
+  const store = await openStore({ dataDir });
+  try {
+    await store.workflows.saveWorkflow('bench', benchWorkflow);
+    await store.workflows.setActive('bench', true);
+  } finally {
+    await store.close();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const env = (dataDir: string, port: number) => ({
+  ...process.env,
+  RELAIS_DATA_DIR: dataDir,
+  RELAIS_HOST: '127.0.0.1',
+  RELAIS_PORT: String(port),
+  RELAIS_LOG_LEVEL: 'warn',
+  RELAIS_ENCRYPTION_KEY: 'bench-bench-bench-bench-bench-bench-00',
+});
+
+function child(args: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function post(url: string): Promise<Response> {
+  return fetch(url, { method: 'POST', body: BODY, headers: { 'content-type': 'application/json' } });
+}
+
+/** Polls until the webhook answers 200 with the expected JSON; returns ms since `since`. */
+async function firstAnswer(url: string, since: bigint, proc: ChildProcess, limitMs = 60_000): Promise<number> {
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the server for ${url} exited (${proc.exitCode ?? proc.signalCode})`);
+    try {
+      const res = await post(url);
+      const body = (await res.json()) as { greeting?: string };
+      if (res.status === 200 && body.greeting === 'Hello Marie') return Number(process.hrtime.bigint() - since) / 1e6;
+    } catch {
+      // not listening yet
+    }
+    if (Number(process.hrtime.bigint() - since) / 1e6 > limitMs) throw new Error(`no answer from ${url}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function load(url: string, connections: number, seconds: number): Promise<CannonResult> {
+  const opts = { url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections };
+  await autocannon({ ...opts, duration: Math.min(2, seconds) }); // warm-up, not counted
+  return autocannon({ ...opts, duration: seconds });
+}
+
+interface Row {
+  server: string;
+  connections: number;
+  result: CannonResult;
+}
+
+export async function webhookBench(): Promise<void> {
+  const seconds = Number(process.env.RELAIS_BENCH_SECONDS ?? 15);
+  const dataDir = mkdtempSync(join(tmpdir(), 'relais-bench-webhook-'));
+  const memDir = mkdtempSync(join(tmpdir(), 'relais-bench-webhook-mem-'));
+  const rows: Row[] = [];
+  const procs: ChildProcess[] = [];
+  try {
+    await seed(dataDir);
+    await seed(memDir);
+
+    // `relais start`: time to the first webhook answered, idle RSS.
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}${PATH}`;
+    const t0 = process.hrtime.bigint();
+    const relais = child(['bin/relais.js', 'start'], env(dataDir, port));
+    procs.push(relais);
+    const startMs = await firstAnswer(url, t0, relais);
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = rssMb(relais.pid!);
+
+    const bare = child(['--import', 'tsx', 'bench/webhook.bench.ts', '--serve-bare', String(await freePort())], process.env);
+    procs.push(bare);
+    const barePort = Number(bare.spawnargs.at(-1));
+    await firstAnswer(`http://127.0.0.1:${barePort}/`, process.hrtime.bigint(), bare);
+
+    const memPort = await freePort();
+    const memory = child(['--import', 'tsx', 'bench/webhook.bench.ts', '--serve-memory', String(memPort)], env(memDir, memPort));
+    procs.push(memory);
+    await firstAnswer(`http://127.0.0.1:${memPort}${PATH}`, process.hrtime.bigint(), memory);
+
+    for (const connections of [10, 50]) {
+      rows.push({ server: 'bare node:http', connections, result: await load(`http://127.0.0.1:${barePort}/`, connections, seconds) });
+      rows.push({ server: 'relais, saving on (SQLite file)', connections, result: await load(url, connections, seconds) });
+      rows.push({ server: 'relais, saving off (in-memory runs)', connections, result: await load(`http://127.0.0.1:${memPort}${PATH}`, connections, seconds) });
+    }
+    const loaded = rssMb(relais.pid!);
+
+    console.log(`\n## Webhook throughput — Webhook (responseNode) → Set → Respond to Webhook, loopback, ${seconds} s per run`);
+    console.log('| server | conns | req/s | p50 ms | p99 ms | req/s vs bare | p99 vs bare | errors/non-2xx |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const row of rows) {
+      const base = rows.find((r) => r.connections === row.connections && r.server.startsWith('bare'))!.result;
+      const r = row.result;
+      console.log(
+        `| ${row.server} | ${row.connections} | ${Math.round(r.requests.average).toLocaleString('en')} | ${r.latency.p50} | ${r.latency.p99} | ` +
+          `${(r.requests.average / base.requests.average).toFixed(2)}× | ${(r.latency.p99 / Math.max(base.latency.p99, 1)).toFixed(2)}× | ${r.errors + r.timeouts}/${r.non2xx} |`,
+      );
+    }
+    console.log('\n| `relais start` | value |');
+    console.log('|---|---:|');
+    console.log(`| spawn → first webhook answered | ${Math.round(startMs)} ms |`);
+    console.log(`| RSS idle (1 s after the first answer) | ${idle.toFixed(0)} MB |`);
+    console.log(`| RSS after the load above | ${loaded.toFixed(0)} MB |`);
+  } finally {
+    for (const p of procs) await stopChild(p);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(memDir, { recursive: true, force: true });
+  }
+}
+
+/** Child: a bare node:http server that parses the JSON and answers the same JSON as the workflow. */
+function serveBare(port: number): void {
+  createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name?: string };
+        const out = JSON.stringify({ greeting: `Hello ${body.name}` });
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) });
+        res.end(out);
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  }).listen(port, '127.0.0.1');
+}
+
+/** Child: the `relais start` runtime with runs kept in memory and no step kept ("saving off"). */
+async function serveMemory(): Promise<void> {
+  const { loadConfig } = await import('../src/config.js');
+  const { startRuntime } = await import('../src/server/runtime.js');
+  const { MemoryRunStore } = await import('../src/testing/memory-run-store.js');
+  const runtime = await startRuntime(loadConfig(), { runStore: new MemoryRunStore(false) });
+  process.once('SIGTERM', () => void runtime.stop().then(() => process.exit(0)));
+}
+
+const mode = process.argv[2];
+if (mode === '--serve-bare') serveBare(Number(process.argv[3]));
+if (mode === '--serve-memory') await serveMemory();

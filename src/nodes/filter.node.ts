@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { defineNode } from './sdk.js';
+import { filterValueSchema, splitByConditions } from './shared/filter/index.js';
+
+/** Filter 2.2 writes filter version 2 into its conditions. */
+const FILTER_VERSION = 2;
+
+/**
+ * n8n's Filter node, version 2.2 (`Filter/V2/FilterV2.node.ts`): keeps the items whose conditions
+ * pass. n8n declares one connectable output but records the discarded items as a second one
+ * ("Kept" / "Discarded" in its run data); Relais exposes both, so `discarded` can be connected too.
+ */
+export const filterNode = defineNode({
+  type: 'filter',
+  version: 2.2,
+  displayName: 'Filter',
+  description: 'Keeps the items that match the conditions and discards the others.',
+  group: 'transform',
+  params: z
+    .object({
+      conditions: filterValueSchema.prefault({}),
+      /** "Convert types where required": loose type validation of the conditions. */
+      looseTypeValidation: z.boolean().default(false),
+      options: z
+        .object({
+          /** Compare strings regardless of case (absent: case-sensitive, as n8n evaluates it). */
+          ignoreCase: z.boolean().optional(),
+          /** Read by Filter < 2.1 only; kept so older exports still validate. */
+          looseTypeValidation: z.boolean().optional(),
+        })
+        .loose()
+        .prefault({}),
+    })
+    .loose(),
+  inputs: 1,
+  outputs: ['kept', 'discarded'],
+  execute: (ctx) => splitByConditions(ctx, FILTER_VERSION),
+});
