@@ -5,12 +5,13 @@
  */
 import { DateTime } from 'luxon';
 import type { z } from 'zod';
-import { containsExpression, resolveParameters } from '../expressions/index.js';
+import { resolveParameters } from '../expressions/index.js';
 import type { ExpressionData } from '../expressions/types.js';
 import type { AnyNodeDefinition, NodeContext, NodeLogger, RunMode } from '../nodes/sdk.js';
 import type { Clock } from './clock.js';
-import { ExpressionError, NonRetryableError } from './errors.js';
+import { ExpressionError } from './errors.js';
 import type { Item, ItemSource, JsonObject } from './items.js';
+import { type ParamPlan, planParameters } from './param-plan.js';
 import type { RunData } from './run-data.js';
 import type { Workflow, WorkflowNode } from './workflow.js';
 
@@ -49,8 +50,7 @@ export function timezoneOf(workflow: Workflow): string {
 export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeContext<unknown> {
   const { node, def } = exec;
   const zone = timezoneOf(scope.workflow);
-  const hasExpressions = containsExpression(node.parameters);
-  let staticParams: unknown;
+  let plan: ParamPlan | undefined;
   const nodesByName = new Map(scope.workflow.nodes.map((n) => [n.name, n]));
 
   const base: Omit<ExpressionData, 'itemIndex'> = {
@@ -102,28 +102,14 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
     return data as ExpressionData;
   };
 
-  function checked(value: unknown): unknown {
-    const parsed = (def.params as z.ZodType).safeParse(value);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const field = issue.path.map(String).join('.') || '(parameters)';
-    throw new NonRetryableError(`Invalid parameter '${field}': ${issue.message}`, {
-      code: 'INVALID_PARAMETER',
-      description: parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; '),
-    });
-  }
-
   return {
     node,
     inputs: exec.inputs,
     items: exec.inputs[0] ?? [],
     sources: exec.sources,
     getParams(itemIndex = 0) {
-      if (!hasExpressions) {
-        if (staticParams === undefined) staticParams = checked(node.parameters);
-        return staticParams;
-      }
-      return checked(resolveParameters(node.parameters, expressionData(itemIndex)));
+      plan ??= planParameters(def.params as z.ZodType, node.parameters);
+      return plan(() => expressionData(itemIndex));
     },
     evaluate: (value, itemIndex, path) => resolveParameters(value, expressionData(itemIndex), path),
     runIndex: exec.runIndex,
