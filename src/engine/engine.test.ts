@@ -513,3 +513,47 @@ describe('engine', () => {
     );
   });
 });
+
+test('nodes reach services by typed key; a missing service is a clear error', async () => {
+  const { serviceKey } = await import('../nodes/sdk.js');
+  const GREETER = serviceKey<{ greet(name: string): string }>('greeter');
+  const greetNode = defineNode({
+    type: 'greet',
+    version: 1,
+    displayName: 'Greet',
+    description: 'Uses the greeter service',
+    group: 'action',
+    params: z.object({}),
+    inputs: 1,
+    outputs: ['main'],
+    execute: (ctx) => [
+      ctx.items.map((i) => ({ json: { text: ctx.service(GREETER).greet(String(i.json.name)) } })),
+    ],
+  });
+  const workflow = workflowSchema.parse({
+    name: 'services',
+    nodes: [node('Start', 'manualTrigger', [0, 0]), node('Greet', 'greet', [200, 0])],
+    connections: [{ from: 'Start', to: 'Greet' }],
+  });
+  const registry = createRegistry([greetNode]);
+  const withService = new Engine({
+    runs: new MemoryRunStore(),
+    registry,
+    services: { greeter: { greet: (n: string) => `Bonjour ${n}` } },
+  });
+  const ok = await withService.start({
+    workflow,
+    workflowId: 'wf',
+    mode: 'manual',
+    triggerItems: [{ name: 'Ada' }],
+  });
+  assert.deepEqual(ok.runData.output('Greet')[0].json, { text: 'Bonjour Ada' });
+  const without = new Engine({ runs: new MemoryRunStore(), registry });
+  const failed = await without.start({
+    workflow,
+    workflowId: 'wf',
+    mode: 'manual',
+    triggerItems: [{ name: 'Ada' }],
+  });
+  assert.equal(failed.run.error?.message, "The 'greeter' service is not available in this process");
+});

@@ -7,7 +7,7 @@
  * truth; a caller whose view of the run is stale is refused by the store and stops.
  */
 import { randomUUID } from 'node:crypto';
-import type { NodeCommand, NodeLogger, NodeOutcome, RunMode } from '../nodes/sdk.js';
+import type { NodeCommand, NodeLogger, NodeOutcome, NodeServices, RunMode } from '../nodes/sdk.js';
 import { type Clock, systemClock } from './clock.js';
 import { type ErrorDetails, errorDetails, NonRetryableError, StaleRunError } from './errors.js';
 
@@ -65,6 +65,8 @@ export interface EngineOptions {
   timers?: TimerPort;
   /** Source of jitter for retry delays (tests make it deterministic). */
   random?: () => number;
+  /** Services nodes may ask for by key (`ctx.service(KEY)`): data tables, templates, binary data... */
+  services?: NodeServices;
 }
 
 /** How a waiting run is being resumed: its due time came, or a webhook/event brought items. */
@@ -260,6 +262,7 @@ export class Engine {
       resumeUrl: this.opts.resumeUrl?.(run.id),
       logger: this.logger,
       signal: controller.signal,
+      services: this.opts.services ?? {},
       getCredentials: async (node, name) => {
         if (!this.opts.credentials)
           throw new NonRetryableError(`No credentials are available to node '${node.name}'`);

@@ -7,9 +7,16 @@ import { DateTime } from 'luxon';
 import type { z } from 'zod';
 import { resolveParameters } from '../expressions/index.js';
 import type { ExpressionData } from '../expressions/types.js';
-import type { AnyNodeDefinition, NodeContext, NodeLogger, RunMode } from '../nodes/sdk.js';
+import type {
+  AnyNodeDefinition,
+  NodeContext,
+  NodeLogger,
+  NodeServices,
+  RunMode,
+  ServiceKey,
+} from '../nodes/sdk.js';
 import type { Clock } from './clock.js';
-import { ExpressionError } from './errors.js';
+import { ExpressionError, NonRetryableError } from './errors.js';
 import type { Item, ItemSource, JsonObject } from './items.js';
 import { type ParamPlan, planParameters } from './param-plan.js';
 import type { RunData } from './run-data.js';
@@ -29,6 +36,7 @@ export interface RunScope {
   logger: NodeLogger;
   signal: AbortSignal;
   getCredentials(node: WorkflowNode, name: string): Promise<JsonObject>;
+  services: NodeServices;
 }
 
 export interface NodeExecution {
@@ -131,5 +139,14 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
       exec.logs.push(line);
     },
     expressionData,
+    service<T>(key: ServiceKey<T>): T {
+      const found = scope.services[key.name];
+      if (found === undefined) {
+        throw new NonRetryableError(`The '${key.name}' service is not available in this process`, {
+          code: 'SERVICE_UNAVAILABLE',
+        });
+      }
+      return found as T;
+    },
   };
 }

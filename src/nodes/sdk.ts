@@ -86,7 +86,31 @@ export interface NodeContext<P> {
   stepLog(line: string): void;
   /** The run as expressions see it for item `itemIndex` (`$('X')`, `$input`, ...): for the Code node's sandbox. */
   expressionData(itemIndex: number): ExpressionData;
+  /**
+   * A service the process provides to nodes (data tables, e-mail templates, binary data, ...), by
+   * its typed key. Throws a clear NonRetryableError when this process has none of that kind.
+   */
+  service<T>(key: ServiceKey<T>): T;
 }
+
+/**
+ * A typed key for a node-facing service. The module that defines a port declares its key
+ * (`export const TABLES = serviceKey<TableAccess>('tables')`); the runtime provides the
+ * implementation (`new Engine({ services: { [TABLES.name]: impl } })`); nodes ask
+ * `ctx.service(TABLES)`. Nodes thus reach ports, never the store or other adapters.
+ */
+export interface ServiceKey<T> {
+  readonly name: string;
+  /** Type carrier only; never read. */
+  readonly __type?: T;
+}
+
+export function serviceKey<T>(name: string): ServiceKey<T> {
+  return { name };
+}
+
+/** Implementations of node-facing services by key name. */
+export type NodeServices = Readonly<Record<string, unknown>>;
 
 export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   /** Stable identifier used in workflow documents, e.g. `set`, `if`, `httpRequest`. */

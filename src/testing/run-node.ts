@@ -7,7 +7,7 @@ import { type Item, type ItemSource, type JsonObject, toItems } from '../engine/
 import { createNodeContext, type RunScope } from '../engine/node-context.js';
 import { RunData } from '../engine/run-data.js';
 import type { Workflow, WorkflowNode } from '../engine/workflow.js';
-import type { AnyNodeDefinition, NodeCommand, NodeLogger, NodeOutcome } from '../nodes/sdk.js';
+import type { AnyNodeDefinition, NodeCommand, NodeLogger, NodeOutcome, NodeServices } from '../nodes/sdk.js';
 
 export interface RunNodeOptions {
   parameters?: Record<string, unknown>;
@@ -25,6 +25,8 @@ export interface RunNodeOptions {
   state?: JsonObject;
   credentials?: Record<string, JsonObject>;
   vars?: Record<string, string>;
+  /** Node-facing services by key name (`ctx.service(KEY)`). */
+  services?: NodeServices;
 }
 
 export interface RunNodeResult {
@@ -79,6 +81,7 @@ export async function runNode(def: AnyNodeDefinition, opts: RunNodeOptions = {})
     runData,
     clock: new ManualClock(opts.now ?? '2026-01-01T00:00:00.000Z'),
     vars: opts.vars ?? {},
+    services: opts.services ?? {},
     logger: silent,
     signal: new AbortController().signal,
     async getCredentials(_node, credName) {
