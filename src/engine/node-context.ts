@@ -59,6 +59,13 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
   const { node, def } = exec;
   const zone = timezoneOf(scope.workflow);
   let plan: ParamPlan | undefined;
+  // One instant per node execution: building a zoned DateTime costs microseconds, and `$now` is
+  // read for every item of expressions that use it.
+  let instant: DateTime | undefined;
+  const now = (): DateTime => {
+    instant ??= DateTime.fromJSDate(scope.clock.now(), { zone });
+    return instant;
+  };
   const nodesByName = new Map(scope.workflow.nodes.map((n) => [n.name, n]));
 
   const base: Omit<ExpressionData, 'itemIndex'> = {
@@ -86,7 +93,7 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
       resumeUrl: scope.resumeUrl,
     },
     vars: scope.vars,
-    now: () => DateTime.fromJSDate(scope.clock.now(), { zone }),
+    now,
     timezone: zone,
   };
 
@@ -129,7 +136,7 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
       settings: scope.workflow.settings,
     },
     execution: { id: scope.runId, resumeUrl: scope.resumeUrl },
-    now: () => DateTime.fromJSDate(scope.clock.now(), { zone }),
+    now,
     state: exec.state,
     continueOnFail: node.onError !== 'stop',
     logger: scope.logger,
