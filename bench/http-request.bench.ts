@@ -42,7 +42,9 @@ export async function httpRequestBench(): Promise<void> {
     options: { batching: { batch: { batchSize: CONCURRENCY, batchInterval: 0 } } },
   };
 
-  console.log(`\n## HTTP Request node — ${ITEMS.toLocaleString('en')} items, ${CONCURRENCY} in flight, local server`);
+  console.log(
+    `\n## HTTP Request node — ${ITEMS.toLocaleString('en')} items, ${CONCURRENCY} in flight, local server`,
+  );
   console.log('| setup | runs | median ms/run | requests/s |');
   console.log('|---|---:|---:|---:|');
   const saved = process.env.RELAIS_HTTP_DENY;
@@ -58,7 +60,8 @@ export async function httpRequestBench(): Promise<void> {
         const t0 = process.hrtime.bigint();
         const { json } = await runNode(httpRequestNode, { parameters, items });
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-        if (json[0].length !== ITEMS || served - before !== ITEMS) throw new Error('bench: not every request was made');
+        if (json[0].length !== ITEMS || served - before !== ITEMS)
+          throw new Error('bench: not every request was made');
         return ms;
       };
       await once(); // warm-up (connections, JIT)
@@ -66,7 +69,9 @@ export async function httpRequestBench(): Promise<void> {
       for (let r = 0; r < REPEATS; r++) times.push(await once());
       times.sort((a, b) => a - b);
       const median = times[Math.floor(times.length / 2)];
-      console.log(`| ${label} | ${REPEATS} | ${median.toFixed(1)} | ${Math.round((ITEMS / median) * 1000).toLocaleString('en')} |`);
+      console.log(
+        `| ${label} | ${REPEATS} | ${median.toFixed(1)} | ${Math.round((ITEMS / median) * 1000).toLocaleString('en')} |`,
+      );
     }
   } finally {
     if (saved === undefined) delete process.env.RELAIS_HTTP_DENY;

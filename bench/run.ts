@@ -4,12 +4,14 @@
  */
 import { engineBench } from './engine.bench.js';
 import { httpRequestBench } from './http-request.bench.js';
+import { waitsBench } from './waits.bench.js';
 import { webhookBench } from './webhook.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   engine: engineBench,
   webhook: webhookBench,
   'http-request': httpRequestBench,
+  waits: waitsBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -5,13 +5,14 @@
  * autocannon runs here.
  *
  *   relais · saving on   `relais start` itself: SQLite file store, every run and step written
- *   relais · saving off  the same runtime with an in-memory run store keeping no steps (the engine
- *                        always records steps, so "off" is measured as in bench/engine.bench.ts)
+ *   relais · saving off  the same runtime (same code: the bundle under `npm run bench`) with an
+ *                        in-memory run store keeping no steps (the engine always records steps, so
+ *                        "off" is measured as in bench/engine.bench.ts)
  *
  * Also: time from spawning `relais start` to the first webhook answered, its RSS when idle and
  * after the load.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -33,21 +34,38 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** This same code again, as a child: the bundle (`npm run bench`) or the sources through tsx. */
+const self = [...process.execArgv, process.argv[1]];
 const BODY = JSON.stringify({ name: 'Marie', entiteId: 'DUMI15091992', n: 1 });
 const PATH = '/webhook/bench';
 
 export const benchWorkflow = workflowSchema.parse({
   name: 'bench-webhook',
   nodes: [
-    { id: '1', name: 'Webhook', type: 'webhook', parameters: { path: 'bench', httpMethod: 'POST', responseMode: 'responseNode' } },
+    {
+      id: '1',
+      name: 'Webhook',
+      type: 'webhook',
+      parameters: { path: 'bench', httpMethod: 'POST', responseMode: 'responseNode' },
+    },
     {
       id: '2',
       name: 'Set',
       type: 'set',
       position: [200, 0],
-      parameters: { assignments: { assignments: [{ id: 'g', name: 'greeting', type: 'string', value: '=Hello {{ $json.body.name }}' }] } },
+      parameters: {
+        assignments: {
+          assignments: [{ id: 'g', name: 'greeting', type: 'string', value: '=Hello {{ $json.body.name }}' }],
+        },
+      },
     },
-    { id: '3', name: 'Respond', type: 'respondToWebhook', position: [400, 0], parameters: { respondWith: 'firstIncomingItem' } },
+    {
+      id: '3',
+      name: 'Respond',
+      type: 'respondToWebhook',
+      position: [400, 0],
+      parameters: { respondWith: 'firstIncomingItem' },
+    },
   ],
   connections: [
     { from: 'Webhook', to: 'Set' },
@@ -104,13 +122,20 @@ async function post(url: string): Promise<Response> {
 }
 
 /** Polls until the webhook answers 200 with the expected JSON; returns ms since `since`. */
-async function firstAnswer(url: string, since: bigint, proc: ChildProcess, limitMs = 60_000): Promise<number> {
+async function firstAnswer(
+  url: string,
+  since: bigint,
+  proc: ChildProcess,
+  limitMs = 60_000,
+): Promise<number> {
   for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the server for ${url} exited (${proc.exitCode ?? proc.signalCode})`);
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(`the server for ${url} exited (${proc.exitCode ?? proc.signalCode})`);
     try {
       const res = await post(url);
       const body = (await res.json()) as { greeting?: string };
-      if (res.status === 200 && body.greeting === 'Hello Marie') return Number(process.hrtime.bigint() - since) / 1e6;
+      if (res.status === 200 && body.greeting === 'Hello Marie')
+        return Number(process.hrtime.bigint() - since) / 1e6;
     } catch {
       // not listening yet
     }
@@ -126,7 +151,13 @@ function rssMb(pid: number): number {
 }
 
 async function load(url: string, connections: number, seconds: number): Promise<CannonResult> {
-  const opts = { url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections };
+  const opts = {
+    url,
+    method: 'POST',
+    body: BODY,
+    headers: { 'content-type': 'application/json' },
+    connections,
+  };
   await autocannon({ ...opts, duration: Math.min(2, seconds) }); // warm-up, not counted
   return autocannon({ ...opts, duration: seconds });
 }
@@ -147,7 +178,10 @@ export async function webhookBench(): Promise<void> {
     await seed(dataDir);
     await seed(memDir);
 
-    // `relais start`: time to the first webhook answered, idle RSS.
+    // `relais start` as `npm start` runs it (the bundle, rebuilt first): time to the first webhook
+    // answered, idle RSS.
+    const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build failed');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}${PATH}`;
     const t0 = process.hrtime.bigint();
@@ -157,25 +191,41 @@ export async function webhookBench(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     const idle = rssMb(relais.pid!);
 
-    const bare = child(['--import', 'tsx', 'bench/webhook.bench.ts', '--serve-bare', String(await freePort())], process.env);
+    const barePort = await freePort();
+    const bare = child(self, { ...process.env, RELAIS_BENCH_CHILD: 'bare', RELAIS_PORT: String(barePort) });
     procs.push(bare);
-    const barePort = Number(bare.spawnargs.at(-1));
     await firstAnswer(`http://127.0.0.1:${barePort}/`, process.hrtime.bigint(), bare);
 
     const memPort = await freePort();
-    const memory = child(['--import', 'tsx', 'bench/webhook.bench.ts', '--serve-memory', String(memPort)], env(memDir, memPort));
+    const memory = child(self, { ...env(memDir, memPort), RELAIS_BENCH_CHILD: 'memory' });
     procs.push(memory);
     await firstAnswer(`http://127.0.0.1:${memPort}${PATH}`, process.hrtime.bigint(), memory);
 
     for (const connections of [10, 50]) {
-      rows.push({ server: 'bare node:http', connections, result: await load(`http://127.0.0.1:${barePort}/`, connections, seconds) });
-      rows.push({ server: 'relais, saving on (SQLite file)', connections, result: await load(url, connections, seconds) });
-      rows.push({ server: 'relais, saving off (in-memory runs)', connections, result: await load(`http://127.0.0.1:${memPort}${PATH}`, connections, seconds) });
+      rows.push({
+        server: 'bare node:http',
+        connections,
+        result: await load(`http://127.0.0.1:${barePort}/`, connections, seconds),
+      });
+      rows.push({
+        server: 'relais, saving on (SQLite file)',
+        connections,
+        result: await load(url, connections, seconds),
+      });
+      rows.push({
+        server: 'relais, saving off (in-memory runs)',
+        connections,
+        result: await load(`http://127.0.0.1:${memPort}${PATH}`, connections, seconds),
+      });
     }
     const loaded = rssMb(relais.pid!);
 
-    console.log(`\n## Webhook throughput — Webhook (responseNode) → Set → Respond to Webhook, loopback, ${seconds} s per run`);
-    console.log('| server | conns | req/s | p50 ms | p99 ms | req/s vs bare | p99 vs bare | errors/non-2xx |');
+    console.log(
+      `\n## Webhook throughput — Webhook (responseNode) → Set → Respond to Webhook, loopback, ${seconds} s per run`,
+    );
+    console.log(
+      '| server | conns | req/s | p50 ms | p99 ms | req/s vs bare | p99 vs bare | errors/non-2xx |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       const base = rows.find((r) => r.connections === row.connections && r.server.startsWith('bare'))!.result;
@@ -206,7 +256,10 @@ function serveBare(port: number): void {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name?: string };
         const out = JSON.stringify({ greeting: `Hello ${body.name}` });
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) });
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(out),
+        });
         res.end(out);
       } catch {
         res.writeHead(400).end();
@@ -224,6 +277,11 @@ async function serveMemory(): Promise<void> {
   process.once('SIGTERM', () => void runtime.stop().then(() => process.exit(0)));
 }
 
-const mode = process.argv[2];
-if (mode === '--serve-bare') serveBare(Number(process.argv[3]));
-if (mode === '--serve-memory') await serveMemory();
+// A child started by `webhookBench` (from the bundle, or from the sources through tsx): it serves
+// until SIGTERM and never returns, so the benchmark runner that imported this module never starts.
+const role = process.env.RELAIS_BENCH_CHILD;
+if (role === 'bare' || role === 'memory') {
+  if (role === 'bare') serveBare(Number(process.env.RELAIS_PORT));
+  else await serveMemory();
+  await new Promise(() => {});
+}

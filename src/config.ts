@@ -23,6 +23,16 @@ const list = z.string().transform((v) =>
 
 const perMinute = z.coerce.number().int().min(0);
 
+/** A duration such as `14d`, `12h`, `30m`, `90s`, `500ms` (a bare number is seconds); `0` = off. */
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)?$/i, 'a duration such as 14d, 12h, 30m, 90s or 500ms')
+  .transform((v) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(v.trim())!;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's').toLowerCase() as 's'];
+    return Math.round(Number(m[1]) * unit);
+  });
+
 export const configSchema = z.object({
   RELAIS_HOST: z.string().default('127.0.0.1'),
   RELAIS_PORT: z.coerce.number().int().min(0).max(65535).default(5678),
@@ -41,6 +51,15 @@ export const configSchema = z.object({
   RELAIS_RATE_LOGIN: perMinute.default(10),
   RELAIS_RATE_ANONYMOUS: perMinute.default(100),
   RELAIS_RATE_AUTHENTICATED: perMinute.default(1000),
+  // Read by the nodes when they run (so tests can set them); listed here to be checked at start.
+  RELAIS_HTTP_DENY: list.default([]),
+  RELAIS_FILES_DIR: z.string().optional(),
+  RELAIS_CODE_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+  RELAIS_CODE_MEMORY_MB: z.coerce.number().int().min(8).optional(),
+  RELAIS_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).default(16),
+  RELAIS_PRUNE_MAX_AGE: duration.default(14 * 86_400_000),
+  RELAIS_PRUNE_MAX_RUNS: z.coerce.number().int().min(0).default(10_000),
+  RELAIS_PRUNE_INTERVAL: duration.refine((ms) => ms >= 1000, 'at least 1s').default(3_600_000),
 });
 
 export interface Config {
@@ -61,6 +80,10 @@ export interface Config {
   rateLimits: { login: number; anonymous: number; authenticated: number };
   /** `/metrics` without authentication (default: it needs the stats:read permission). */
   metricsPublic?: boolean;
+  /** Runs this process drives at once, all workflows together (waiting runs do not count). */
+  maxConcurrentRuns?: number;
+  /** Pruning of finished runs: by age and per-workflow count (null = no limit), every `intervalMs`. */
+  retention?: { maxAgeMs: number | null; maxRunsPerWorkflow: number | null; intervalMs: number };
 }
 
 export class ConfigError extends Error {
@@ -91,6 +114,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: c.RELAIS_CORS_ORIGINS,
     logLevel: c.RELAIS_LOG_LEVEL,
     metricsPublic: c.RELAIS_METRICS_PUBLIC,
+    maxConcurrentRuns: c.RELAIS_MAX_CONCURRENT_RUNS,
+    retention: {
+      maxAgeMs: c.RELAIS_PRUNE_MAX_AGE > 0 ? c.RELAIS_PRUNE_MAX_AGE : null,
+      maxRunsPerWorkflow: c.RELAIS_PRUNE_MAX_RUNS > 0 ? c.RELAIS_PRUNE_MAX_RUNS : null,
+      intervalMs: c.RELAIS_PRUNE_INTERVAL,
+    },
     rateLimits: {
       login: c.RELAIS_RATE_LOGIN,
       anonymous: c.RELAIS_RATE_ANONYMOUS,

@@ -3,13 +3,14 @@
  * gives each node execution an access bound to its run (files land in the run's folder and go with
  * it); nodes obtain it with `getBinaryAccess(ctx)`.
  *
- * Until the node SDK carries it (`NodeContext.binary`), `getBinaryAccess` reads that optional
- * property and falls back to an inline-only access: every file then stays base64 in the item,
- * whatever its size, and ids cannot be read. That keeps node tests free of a data directory.
+ * The process provides the store as the `BINARY` service; without one (node tests, `relais run`
+ * without a data directory) access is inline-only: every file stays base64 in the item, whatever
+ * its size, and stored ids cannot be read.
  */
 import { Readable } from 'node:stream';
 import { NonRetryableError } from '../engine/errors.js';
 import type { BinaryData, Item } from '../engine/items.js';
+import { type NodeContext, serviceKey } from '../nodes/sdk.js';
 import { type BinaryContent, type BinaryMeta, type BinaryStore, describeBinary } from './store.js';
 
 export interface BinaryAccess {
@@ -21,20 +22,13 @@ export interface BinaryAccess {
   stream(binary: BinaryData): Readable;
 }
 
-/** Name of the optional NodeContext property the engine sets (see the report for the SDK change). */
-export const BINARY_ACCESS_PROPERTY = 'binary';
+/** The binary data store, as a node-facing service. */
+export const BINARY = serviceKey<BinaryStore>('binary');
 
-/** The binary access of a node execution: the engine's when wired, otherwise inline-only. */
-export function getBinaryAccess(ctx: object): BinaryAccess {
-  const candidate = (ctx as { [BINARY_ACCESS_PROPERTY]?: unknown })[BINARY_ACCESS_PROPERTY];
-  if (isBinaryAccess(candidate)) return candidate;
-  return inlineBinaryAccess;
-}
-
-function isBinaryAccess(value: unknown): value is BinaryAccess {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<BinaryAccess>;
-  return typeof v.put === 'function' && typeof v.get === 'function' && typeof v.stream === 'function';
+/** The binary access of a node execution: bound to its run when the process has a store, else inline-only. */
+export function getBinaryAccess(ctx: Pick<NodeContext<unknown>, 'findService' | 'execution'>): BinaryAccess {
+  const store = ctx.findService(BINARY);
+  return store ? binaryAccessFor(store, ctx.execution.id) : inlineBinaryAccess;
 }
 
 /** A store's access bound to one run: what the engine puts on the node context. */

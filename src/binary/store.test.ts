@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { NonRetryableError } from '../engine/errors.js';
-import { binaryAccessFor, getBinaryAccess, inlineBinaryAccess, requireBinary } from './access.js';
+import { BINARY, binaryAccessFor, getBinaryAccess, inlineBinaryAccess, requireBinary } from './access.js';
 import { extensionFromMimeType, fileTypeOf, mimeTypeFromFileName } from './mime.js';
 import { BinaryNotFoundError, BinaryStore, INLINE_LIMIT, scopeDir } from './store.js';
 
@@ -106,12 +106,15 @@ test('ids that are not store ids never become paths', async () => {
   await assert.rejects(store.get({ mimeType: 'text/plain' }), BinaryNotFoundError);
 });
 
-test('getBinaryAccess: the context property when set, inline-only otherwise', async () => {
+test('getBinaryAccess: the run-bound store when the process provides one, inline-only otherwise', async () => {
   const store = new BinaryStore({ dataDir, inlineLimit: 2 });
-  const access = binaryAccessFor(store, 'run-ctx');
-  assert.equal(getBinaryAccess({ binary: access }), access);
-  assert.equal(getBinaryAccess({}), inlineBinaryAccess);
-  assert.equal(getBinaryAccess({ binary: { put: 1 } }), inlineBinaryAccess);
+  const ctx = (services: Record<string, unknown>) => ({
+    execution: { id: 'run-ctx' },
+    findService: <T>(key: { name: string }) => services[key.name] as T | undefined,
+  });
+  assert.equal(getBinaryAccess(ctx({})), inlineBinaryAccess);
+  const access = getBinaryAccess(ctx({ [BINARY.name]: store }));
+  assert.notEqual(access, inlineBinaryAccess);
   const stored = await access.put(Buffer.from('abc'), { fileName: 'x.json' });
   assert.match(stored.id ?? '', /^fs:run-ctx\//);
   assert.equal((await access.get(stored)).toString(), 'abc');

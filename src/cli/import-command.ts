@@ -47,7 +47,11 @@ function outcomeText(result: ImportResult): string {
   return `ok: ${parts.join(', ')}`;
 }
 
-export async function importCommand(args: string[], io: Io, progress: ProgressSink = defaultProgress(io)): Promise<number> {
+export async function importCommand(
+  args: string[],
+  io: Io,
+  progress: ProgressSink = defaultProgress(io),
+): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(args);
@@ -118,7 +122,8 @@ export async function importCommand(args: string[], io: Io, progress: ProgressSi
     for (const p of w.problems) io.err(`  problem: ${formatProblem(p)}`);
     if (w.output && !isDir) io.err(`  written to ${w.output}`);
   }
-  if (isDir || result.workflows.length > 1) for (const line of formatSummary(summary, result.failures.length)) io.err(line);
+  if (isDir || result.workflows.length > 1)
+    for (const line of formatSummary(summary, result.failures.length)) io.err(line);
   return failed > 0 ? 1 : 0;
 }
 

@@ -10,7 +10,7 @@ import type { JsonObject } from '../engine/items.js';
 import type { RunData } from '../engine/run-data.js';
 import { formatProblem } from '../engine/validate.js';
 import { createRegistry } from '../nodes/registry.js';
-import { MemoryRunStore } from '../testing/memory-run-store.js';
+import { openStore } from '../store/index.js';
 import type { Io } from './io.js';
 import { loadWorkflowFile } from './load-workflow.js';
 
@@ -53,13 +53,21 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     for (const p of loaded.problems) io.err(`  ${formatProblem(p)}`);
     return 2;
   }
-  const engine = new Engine({ runs: new MemoryRunStore(), registry });
-  const { run, runData } = await engine.start({
-    workflow: loaded.workflow,
-    workflowId: loaded.workflow.id ?? 'cli',
-    mode: 'manual',
-    triggerItems,
-  });
+  // A throw-away in-memory SQLite store by default: the same code path as the server, nothing kept.
+  const store = await openStore(values['data-dir'] ? { dataDir: values['data-dir'] } : { memory: true });
+  let outcome: Awaited<ReturnType<Engine['start']>>;
+  try {
+    const engine = new Engine({ runs: store.runs, registry, timers: store.timers });
+    outcome = await engine.start({
+      workflow: loaded.workflow,
+      workflowId: loaded.workflow.id ?? 'cli',
+      mode: 'manual',
+      triggerItems,
+    });
+  } finally {
+    await store.close();
+  }
+  const { run, runData } = outcome;
   const result: RunJson = { status: run.status, nodes: nodesJson(runData) };
   if (run.error) result.error = pick(run.error);
   if (values.json) io.out(JSON.stringify(result));

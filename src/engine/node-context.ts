@@ -155,5 +155,6 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
       }
       return found as T;
     },
+    findService: <T>(key: ServiceKey<T>) => scope.services[key.name] as T | undefined,
   };
 }

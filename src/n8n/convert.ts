@@ -59,14 +59,17 @@ export function convertN8nWorkflow(
   options: ConvertOptions = {},
 ): { workflow: WorkflowInput; report: ConversionReport } {
   const hasType = options.hasType ?? shippedTypes();
-  const report = emptyReport(typeof source.name === 'string' && source.name ? source.name : 'Imported workflow');
+  const report = emptyReport(
+    typeof source.name === 'string' && source.name ? source.name : 'Imported workflow',
+  );
   const converted = new Map<string, Converted>();
   const usage = connectionUsage(source);
 
   for (const n of source.nodes) {
     if (!n || typeof n.name !== 'string' || typeof n.type !== 'string') continue;
     for (const [type, ref] of Object.entries(n.credentials ?? {})) {
-      if (isRecord(ref) && typeof ref.name === 'string') report.credentials.push({ node: n.name, type, name: ref.name });
+      if (isRecord(ref) && typeof ref.name === 'string')
+        report.credentials.push({ node: n.name, type, name: ref.name });
     }
     const mapped = mapNode(n, report, hasType);
     const node = baseNode(n, report);
@@ -89,7 +92,9 @@ export function convertN8nWorkflow(
   const connections = convertConnections(source, converted, report);
   const nodes = [...converted.values()].map((c) => c.node);
   const workflow: Workflow = {
-    ...(source.id !== undefined && source.id !== null && String(source.id) !== '' ? { id: String(source.id) } : {}),
+    ...(source.id !== undefined && source.id !== null && String(source.id) !== ''
+      ? { id: String(source.id) }
+      : {}),
     name: report.workflow,
     nodes,
     connections,
@@ -108,12 +113,20 @@ function shortType(type: string): string | undefined {
 }
 
 /** The mapper's result, or undefined when the node stays an n8n placeholder. */
-function mapNode(n: N8nNode, report: ConversionReport, hasType: (type: string) => boolean): MappedNode | undefined {
+function mapNode(
+  n: N8nNode,
+  report: ConversionReport,
+  hasType: (type: string) => boolean,
+): MappedNode | undefined {
   const short = shortType(n.type);
   const mapper = short === undefined ? undefined : MAPPERS[short];
   if (!mapper) return undefined;
   const version = typeof n.typeVersion === 'number' ? n.typeVersion : 1;
-  const notes: Pick<ConversionReport, 'changed' | 'ignored' | 'warnings'> = { changed: [], ignored: [], warnings: [] };
+  const notes: Pick<ConversionReport, 'changed' | 'ignored' | 'warnings'> = {
+    changed: [],
+    ignored: [],
+    warnings: [],
+  };
   const ctx: MapContext = {
     node: n,
     version,
@@ -145,13 +158,18 @@ function mapNode(n: N8nNode, report: ConversionReport, hasType: (type: string) =
 
 /** Everything but the type and parameters: names, flags, retry and error settings, credentials. */
 function baseNode(n: N8nNode, report: ConversionReport): Workflow['nodes'][number] {
-  const credentials = Object.entries(n.credentials ?? {}).filter(([, ref]) => isRecord(ref) && typeof ref.name === 'string' && ref.name !== '');
+  const credentials = Object.entries(n.credentials ?? {}).filter(
+    ([, ref]) => isRecord(ref) && typeof ref.name === 'string' && ref.name !== '',
+  );
   const node: Workflow['nodes'][number] = {
     id: typeof n.id === 'string' && n.id !== '' ? n.id : n.name,
     name: n.name,
     type: n.type,
     typeVersion: 1,
-    position: Array.isArray(n.position) && n.position.length === 2 ? [Number(n.position[0]) || 0, Number(n.position[1]) || 0] : [0, 0],
+    position:
+      Array.isArray(n.position) && n.position.length === 2
+        ? [Number(n.position[0]) || 0, Number(n.position[1]) || 0]
+        : [0, 0],
     parameters: {},
     disabled: n.disabled === true,
     onError: onError(n),
@@ -173,7 +191,8 @@ function baseNode(n: N8nNode, report: ConversionReport): Workflow['nodes'][numbe
   if (n.retryOnFail === true) {
     const maxTries = Math.min(20, Math.max(1, Math.trunc(Number(n.maxTries ?? 3)) || 3));
     const delayMs = Math.min(86_400_000, Math.max(0, Math.trunc(Number(n.waitBetweenTries ?? 1000)) || 0));
-    if (maxTries !== Number(n.maxTries ?? 3)) report.changed.push({ node: n.name, parameter: 'maxTries', why: `limited to ${maxTries}` });
+    if (maxTries !== Number(n.maxTries ?? 3))
+      report.changed.push({ node: n.name, parameter: 'maxTries', why: `limited to ${maxTries}` });
     node.retry = { maxTries, backoff: 'fixed', delayMs, jitter: 0 };
   }
   return node;
@@ -181,7 +200,8 @@ function baseNode(n: N8nNode, report: ConversionReport): Workflow['nodes'][numbe
 
 function onError(n: N8nNode): 'stop' | 'continue' | 'errorOutput' {
   if (n.onError === 'continueErrorOutput') return 'errorOutput';
-  if (n.onError === 'continueRegularOutput' || (n.onError === undefined && n.continueOnFail === true)) return 'continue';
+  if (n.onError === 'continueRegularOutput' || (n.onError === undefined && n.continueOnFail === true))
+    return 'continue';
   return 'stop';
 }
 
@@ -198,16 +218,22 @@ function connectionUsage(source: N8nWorkflow): Map<string, { inputs: number; out
     main.forEach((targets, output) => {
       if (!Array.isArray(targets) || targets.length === 0) return;
       get(from).outputs = Math.max(get(from).outputs, output + 1);
-      for (const t of targets) if (isRecord(t) && typeof t.node === 'string') get(t.node).inputs = Math.max(get(t.node).inputs, (Number(t.index) || 0) + 1);
+      for (const t of targets)
+        if (isRecord(t) && typeof t.node === 'string')
+          get(t.node).inputs = Math.max(get(t.node).inputs, (Number(t.index) || 0) + 1);
     });
   }
   return usage;
 }
 
-function placeholderParameters(n: N8nNode, used: { inputs: number; outputs: number } | undefined): Record<string, unknown> {
+function placeholderParameters(
+  n: N8nNode,
+  used: { inputs: number; outputs: number } | undefined,
+): Record<string, unknown> {
   const isTrigger = /trigger$/i.test(n.type) || (used?.inputs ?? 0) === 0;
   // With an error output, the highest connected index is taken to be it.
-  const regular = (used?.outputs ?? 1) - (n.onError === 'continueErrorOutput' && (used?.outputs ?? 0) > 1 ? 1 : 0);
+  const regular =
+    (used?.outputs ?? 1) - (n.onError === 'continueErrorOutput' && (used?.outputs ?? 0) > 1 ? 1 : 0);
   return {
     n8nType: n.type,
     ...(typeof n.typeVersion === 'number' ? { n8nTypeVersion: n.typeVersion } : {}),
@@ -233,8 +259,16 @@ function convertConnections(
     main.forEach((targets, output) => {
       for (const t of Array.isArray(targets) ? targets : []) {
         if (!isRecord(t) || typeof t.node !== 'string' || !converted.has(t.node)) continue;
+        if (origin.node.type === 'stickyNote' || converted.get(t.node)?.node.type === 'stickyNote') {
+          report.ignored.push({
+            node: from,
+            what: `connection to '${t.node}': sticky notes have no inputs or outputs`,
+          });
+          continue;
+        }
         const input = Number(t.index) || 0;
-        for (const out of relaisOutputs(origin, output, from, report)) connections.push({ from, output: out, to: t.node, input });
+        for (const out of relaisOutputs(origin, output, from, report))
+          connections.push({ from, output: out, to: t.node, input });
       }
     });
   }
@@ -242,12 +276,20 @@ function convertConnections(
 }
 
 /** Where the connections of n8n output `output` go in Relais. */
-function relaisOutputs(origin: Converted, output: number, from: string, report: ConversionReport): (number | string)[] {
+function relaisOutputs(
+  origin: Converted,
+  output: number,
+  from: string,
+  report: ConversionReport,
+): (number | string)[] {
   const placeholder = origin.node.type === UNSUPPORTED_TYPE;
   const regular = placeholder ? Number(origin.node.parameters.outputs) : origin.outputs?.length;
   if (regular !== undefined && output >= regular) {
     if (origin.node.onError === 'errorOutput') return ['error'];
-    report.ignored.push({ node: from, what: `connections of output ${output}, which the node does not have` });
+    report.ignored.push({
+      node: from,
+      what: `connections of output ${output}, which the node does not have`,
+    });
     return [];
   }
   if (placeholder || !origin.outputs) return [output];

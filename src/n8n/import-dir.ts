@@ -67,11 +67,13 @@ export async function importFile(file: string, registry: NodeRegistry): Promise<
   try {
     doc = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    const message = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : (error as Error).message;
+    const message =
+      error instanceof SyntaxError ? `not valid JSON: ${error.message}` : (error as Error).message;
     return { workflows: [], failures: [{ file, message }] };
   }
   const found = n8nWorkflowsIn(doc);
-  if (found.length === 0) return { workflows: [], failures: [{ file, message: 'no n8n workflow in this file' }] };
+  if (found.length === 0)
+    return { workflows: [], failures: [{ file, message: 'no n8n workflow in this file' }] };
   const hasType = (type: string) => registry.get(type) !== undefined;
   const workflows: ImportedWorkflow[] = [];
   const failures: ImportFailure[] = [];

@@ -122,7 +122,9 @@ export function summarize(reports: readonly ConversionReport[]): ImportSummary {
 export function formatReport(report: ConversionReport): string[] {
   const lines: string[] = [];
   const total = report.mapped.length + report.unsupported.length;
-  const state = report.activatable ? 'can be activated' : 'cannot be activated until its unsupported nodes are replaced';
+  const state = report.activatable
+    ? 'can be activated'
+    : 'cannot be activated until its unsupported nodes are replaced';
   lines.push(`${report.workflow}: ${report.mapped.length}/${total} node(s) converted, ${state}`);
   for (const u of report.unsupported) lines.push(`  unsupported: '${u.node}' (${u.type})`);
   for (const c of report.changed) lines.push(`  changed: '${c.node}' ${c.parameter}: ${c.why}`);
@@ -141,7 +143,8 @@ export function formatSummary(summary: ImportSummary, failed: number): string[] 
     `  fully supported:        ${summary.fullySupported}`,
     `  with unsupported nodes: ${summary.withUnsupported}`,
   ];
-  if (summary.withChanges > 0) lines.push(`  with changed parameters: ${summary.withChanges} (see each report)`);
+  if (summary.withChanges > 0)
+    lines.push(`  with changed parameters: ${summary.withChanges} (see each report)`);
   if (summary.unsupportedTypes.length > 0) {
     lines.push('unsupported node types (nodes, workflows):');
     for (const t of summary.unsupportedTypes) lines.push(`  ${t.nodes}\t${t.workflows}\t${t.type}`);

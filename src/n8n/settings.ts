@@ -26,7 +26,10 @@ export function settingsOf(source: N8nWorkflow, report: ConversionReport): Workf
   const settings: SettingsInput = {};
   if (typeof s.timezone === 'string' && s.timezone !== 'DEFAULT' && s.timezone !== '') {
     if (IANAZone.isValidZone(s.timezone)) settings.timezone = s.timezone;
-    else report.warnings.push({ message: `settings.timezone '${s.timezone}' is not a known time zone: the instance's is used` });
+    else
+      report.warnings.push({
+        message: `settings.timezone '${s.timezone}' is not a known time zone: the instance's is used`,
+      });
   }
   if (typeof s.errorWorkflow === 'string' && s.errorWorkflow !== '') settings.errorWorkflow = s.errorWorkflow;
   settings.saveData = saveData(s);
@@ -39,11 +42,25 @@ export function settingsOf(source: N8nWorkflow, report: ConversionReport): Workf
     });
   }
   for (const key of Object.keys(s)) {
-    if (['timezone', 'errorWorkflow', 'executionOrder', 'saveDataSuccessExecution', 'saveDataErrorExecution'].includes(key)) continue;
+    if (
+      [
+        'timezone',
+        'errorWorkflow',
+        'executionOrder',
+        'saveDataSuccessExecution',
+        'saveDataErrorExecution',
+      ].includes(key)
+    )
+      continue;
     if (EDITOR_ONLY.has(key)) continue;
     if (key === 'executionTimeout' && (s[key] === -1 || s[key] === undefined)) continue;
     if (key === 'saveExecutionProgress') continue; // Relais checkpoints every step anyway
-    report.ignored.push({ node: '(workflow)', what: `setting '${key}'`, parameter: `settings.${key}`, why: 'no Relais equivalent' });
+    report.ignored.push({
+      node: '(workflow)',
+      what: `setting '${key}'`,
+      parameter: `settings.${key}`,
+      why: 'no Relais equivalent',
+    });
   }
   return settings as WorkflowSettings;
 }

@@ -43,6 +43,8 @@ export const eventTriggerNode = defineNode({
     if (ctx.items.length > 0) return [ctx.items.map((item) => ({ json: item.json }))];
     // Run by hand: a sample event of the configured type, so the nodes after it can be tried.
     const type = typeof ctx.node.parameters.eventType === 'string' ? ctx.node.parameters.eventType : '';
-    return [[{ json: { type, data: {}, key: null, receivedAt: ctx.now().toUTC().toISO(), idempotencyKey: null } }]];
+    return [
+      [{ json: { type, data: {}, key: null, receivedAt: ctx.now().toUTC().toISO(), idempotencyKey: null } }],
+    ];
   },
 });

@@ -296,3 +296,18 @@ test('bad parameters: n8n messages, not retryable', async () => {
   });
   assert.equal(last().body.length, 0);
 });
+
+test('continue on fail: an item whose parameters do not evaluate becomes an error item, others run', async () => {
+  const { json } = await run(
+    { url: `${server.url}/x`, options: { timeout: '={{ $json.t }}' } },
+    [{ t: 'soon' }, { t: 5000 }],
+    { onError: 'continue' },
+  );
+  assert.equal(json[0].length, 2);
+  assert.match(String(json[0][0].error), /Invalid parameter 'options.timeout'/);
+  assert.deepEqual(json[0][1], { ok: true, method: 'GET' });
+  await assert.rejects(
+    run({ url: `${server.url}/x`, options: { timeout: '={{ $json.t }}' } }, [{ t: 'soon' }]),
+    (e: NonRetryableError) => e.itemIndex === 0 && /options.timeout/.test(e.message),
+  );
+});

@@ -70,7 +70,7 @@ async function execute(ctx: NodeContext<unknown>): Promise<Item[][]> {
   if (items.length === 0) return [[]];
   const paramsFor = paramsReader(ctx);
   // n8n reads these once, from the first item: authentication, response handling, pagination, batching.
-  const first = paramsFor(0);
+  const first = firstParams(ctx, paramsFor);
   const policy = httpDenyPolicy();
   const dispatcher = await createDispatcher({
     rejectUnauthorized: !first.options.allowUnauthorizedCerts,
@@ -131,6 +131,21 @@ async function execute(ctx: NodeContext<unknown>): Promise<Item[][]> {
   } finally {
     await dispatcher?.close().catch(() => {});
   }
+}
+
+/**
+ * The parameters of the first item whose parameters evaluate. When item 0 fails and the node
+ * continues on fail, that item becomes an error item later; the others still need settings.
+ */
+function firstParams(ctx: NodeContext<unknown>, paramsFor: (i: number) => HttpParams): HttpParams {
+  for (let i = 0; i < ctx.items.length; i++) {
+    try {
+      return paramsFor(i);
+    } catch (error) {
+      if (!ctx.continueOnFail) throw withItem(error, i);
+    }
+  }
+  return httpRequestParams.parse({});
 }
 
 /** Like `mapItems`: the error names the item it failed on. */

@@ -11,7 +11,12 @@ import { NodeError, NonRetryableError } from '../engine/errors.js';
 import type { JsonObject } from '../engine/items.js';
 import { defineNode } from './sdk.js';
 
-export const POLL_CREDENTIALS = ['httpBearerAuth', 'httpHeaderAuth', 'httpBasicAuth', 'httpQueryAuth'] as const;
+export const POLL_CREDENTIALS = [
+  'httpBearerAuth',
+  'httpHeaderAuth',
+  'httpBasicAuth',
+  'httpQueryAuth',
+] as const;
 export type PollCredentialType = (typeof POLL_CREDENTIALS)[number];
 
 const toNumber = (v: unknown): unknown => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v);
@@ -22,14 +27,25 @@ export const pollParams = z
     url: z.string().url(),
     method: z.enum(['GET', 'POST']).default('GET'),
     authentication: z.enum(['none', ...POLL_CREDENTIALS]).default('none'),
-    intervalSeconds: z.preprocess(toNumber, z.number().int().min(1).max(30 * 86_400)).default(60),
+    intervalSeconds: z
+      .preprocess(
+        toNumber,
+        z
+          .number()
+          .int()
+          .min(1)
+          .max(30 * 86_400),
+      )
+      .default(60),
     /**
      * Query parameters, as an object (`{ "updatedSince": "{{ $cursor }}" }`) or n8n's list
      * (`{ parameters: [{ name, value }] }`). `{{ $cursor }}` is the start of the last successful poll.
      */
     query: z
       .union([
-        z.object({ parameters: z.array(z.object({ name: z.string().min(1), value: scalar }).loose()) }).loose(),
+        z
+          .object({ parameters: z.array(z.object({ name: z.string().min(1), value: scalar }).loose()) })
+          .loose(),
         z.record(z.string(), scalar),
       ])
       .default({}),
@@ -66,7 +82,8 @@ export function withCursor(text: string, cursor: string): string {
 function cursorInto(value: unknown, cursor: string): unknown {
   if (typeof value === 'string') return withCursor(value, cursor);
   if (Array.isArray(value)) return value.map((v) => cursorInto(v, cursor));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cursorInto(v, cursor)]));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cursorInto(v, cursor)]));
   return value;
 }
 
@@ -84,15 +101,21 @@ export function resolvePollParams(
   const parsed = pollParams.safeParse(evaluated);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new NonRetryableError(`Invalid parameter '${issue.path.map(String).join('.') || 'parameters'}': ${issue.message}`, {
-      code: 'INVALID_PARAMETER',
-    });
+    throw new NonRetryableError(
+      `Invalid parameter '${issue.path.map(String).join('.') || 'parameters'}': ${issue.message}`,
+      {
+        code: 'INVALID_PARAMETER',
+      },
+    );
   }
   return { ...parsed.data, dedupKey: typeof raw.dedupKey === 'string' ? raw.dedupKey : '' };
 }
 
 /** The request headers and query additions a credential makes. */
-export function authFor(type: PollParams['authentication'], credential: JsonObject | undefined): {
+export function authFor(
+  type: PollParams['authentication'],
+  credential: JsonObject | undefined,
+): {
   headers: Record<string, string>;
   query: [string, string][];
 } {
@@ -112,7 +135,10 @@ export function authFor(type: PollParams['authentication'], credential: JsonObje
       return { headers: { [field('name').toLowerCase()]: field('value') }, query: [] };
     case 'httpBasicAuth': {
       const user = typeof c.user === 'string' ? c.user : '';
-      return { headers: { authorization: `Basic ${Buffer.from(`${user}:${field('password')}`).toString('base64')}` }, query: [] };
+      return {
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${field('password')}`).toString('base64')}` },
+        query: [],
+      };
     }
     case 'httpQueryAuth':
       return { headers: {}, query: [[field('name'), field('value')]] };
@@ -127,12 +153,16 @@ export function itemsAt(body: unknown, path: string): JsonObject[] {
   } else {
     for (const part of path.split('.')) {
       if (!isObject(value) && !Array.isArray(value)) {
-        throw new NonRetryableError(`Invalid parameter 'itemsPath': '${path}' is not in the answer`, { code: 'INVALID_PARAMETER' });
+        throw new NonRetryableError(`Invalid parameter 'itemsPath': '${path}' is not in the answer`, {
+          code: 'INVALID_PARAMETER',
+        });
       }
       value = (value as Record<string, unknown>)[part];
     }
     if (value === undefined) {
-      throw new NonRetryableError(`Invalid parameter 'itemsPath': '${path}' is not in the answer`, { code: 'INVALID_PARAMETER' });
+      throw new NonRetryableError(`Invalid parameter 'itemsPath': '${path}' is not in the answer`, {
+        code: 'INVALID_PARAMETER',
+      });
     }
   }
   const list = Array.isArray(value) ? value : [value];
@@ -156,7 +186,8 @@ export async function pollOnce(req: PollRequest): Promise<JsonObject[]> {
   const { params } = req;
   const auth = authFor(params.authentication, req.credential);
   const url = new URL(params.url);
-  for (const [name, value] of [...queryPairs(params.query, req.cursor), ...auth.query]) url.searchParams.append(name, value);
+  for (const [name, value] of [...queryPairs(params.query, req.cursor), ...auth.query])
+    url.searchParams.append(name, value);
   const timeout = AbortSignal.timeout(params.timeoutSeconds * 1000);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   let response: Response;
@@ -168,7 +199,10 @@ export async function pollOnce(req: PollRequest): Promise<JsonObject[]> {
     });
   } catch (error) {
     const reason = timeout.aborted ? `no answer within ${params.timeoutSeconds} s` : (error as Error).message;
-    throw new NodeError(`Polling ${url.origin}${url.pathname} failed: ${reason}`, { code: 'POLL_FAILED', cause: error });
+    throw new NodeError(`Polling ${url.origin}${url.pathname} failed: ${reason}`, {
+      code: 'POLL_FAILED',
+      cause: error,
+    });
   }
   const text = await response.text();
   if (!response.ok) {
@@ -182,7 +216,9 @@ export async function pollOnce(req: PollRequest): Promise<JsonObject[]> {
   try {
     body = text === '' ? [] : JSON.parse(text);
   } catch {
-    throw new NodeError(`Polling ${url.origin}${url.pathname} failed: the answer is not JSON`, { code: 'POLL_NOT_JSON' });
+    throw new NodeError(`Polling ${url.origin}${url.pathname} failed: the answer is not JSON`, {
+      code: 'POLL_NOT_JSON',
+    });
   }
   return itemsAt(body, params.itemsPath);
 }
@@ -201,10 +237,12 @@ export const pollTriggerNode = defineNode({
     if (ctx.items.length > 0) return [ctx.items.map((item) => ({ json: item.json }))];
     // Run by hand: one poll from the initial cursor, nothing recorded (n8n's manual poll shows data).
     const raw = ctx.node.parameters;
-    const lookback = pollParams.shape.initialLookbackSeconds.safeParse(raw.initialLookbackSeconds).data ?? 86_400;
+    const lookback =
+      pollParams.shape.initialLookbackSeconds.safeParse(raw.initialLookbackSeconds).data ?? 86_400;
     const cursor = ctx.now().minus({ seconds: lookback }).toUTC().toISO() ?? '';
     const params = resolvePollParams(raw, cursor, (value) => ctx.evaluate(value, 0));
-    const credential = params.authentication === 'none' ? undefined : await ctx.getCredentials(params.authentication);
+    const credential =
+      params.authentication === 'none' ? undefined : await ctx.getCredentials(params.authentication);
     const items = await pollOnce({ params, cursor, credential, signal: ctx.signal });
     return [items.slice(0, params.maxItemsPerPoll).map((json) => ({ json }))];
   },

@@ -50,8 +50,21 @@ process.env.RELAIS_FILES_DIR = root;
 const read = (fileSelector: string, options: Record<string, unknown> = {}) =>
   runNode(readWriteFileNode, { parameters: { fileSelector, options }, items: [{}] });
 
-function withBinary(def: AnyNodeDefinition, binary: BinaryAccess): AnyNodeDefinition {
-  return { ...def, execute: (ctx) => def.execute({ ...ctx, binary } as typeof ctx) };
+/** Runs the node with a binary store service that records what goes through `access`. */
+function withBinary(def: AnyNodeDefinition, access: BinaryAccess): AnyNodeDefinition {
+  const store = {
+    put: (content: never, meta: never) => access.put(content, meta),
+    get: access.get,
+    stream: access.stream,
+  };
+  return {
+    ...def,
+    execute: (ctx) =>
+      def.execute({
+        ...ctx,
+        findService: (key: { name: string }) => (key.name === 'binary' ? store : undefined),
+      } as typeof ctx),
+  };
 }
 
 test('the folder: RELAIS_FILES_DIR, else files/ in the data directory', () => {

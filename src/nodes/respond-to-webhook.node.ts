@@ -24,7 +24,11 @@ const options = z
     responseHeaders: z
       .object({
         entries: z
-          .array(z.object({ name: z.preprocess(toText, z.string()), value: z.preprocess(toText, z.string()) }).loose())
+          .array(
+            z
+              .object({ name: z.preprocess(toText, z.string()), value: z.preprocess(toText, z.string()) })
+              .loose(),
+          )
           .default([]),
       })
       .loose()
@@ -66,14 +70,18 @@ export const respondToWebhookNode = defineNode({
   async execute(ctx) {
     const items = [...ctx.items];
     try {
-      if (items.length === 0) throw new NonRetryableError('No item to respond with: the node received no input');
+      if (items.length === 0)
+        throw new NonRetryableError('No item to respond with: the node received no input');
       const p = ctx.getParams(0);
       const response = await buildResponse(ctx, p, items);
       const outputs: Item[][] = [items];
       if (p.enableResponseOutput) {
         const body = Buffer.isBuffer(response.body) ? response.body.toString('base64') : response.body;
         outputs.push([
-          { json: { response: { body, headers: response.headers, statusCode: response.status } }, pairedItem: { item: 0 } },
+          {
+            json: { response: { body, headers: response.headers, statusCode: response.status } },
+            pairedItem: { item: 0 },
+          },
         ]);
       }
       return { kind: 'respond', response, outputs };
@@ -143,7 +151,9 @@ function binaryBody(p: Params, item: Item, headers: Record<string, string>): Buf
   const data = item.binary[name];
   if (!data) throw new NodeError(`The item has no binary field '${name}' (parameter 'inputFieldName')`);
   if (data.data === undefined)
-    throw new NodeError(`Binary field '${name}' is stored apart (id ${data.id}); only inline data can be sent`);
+    throw new NodeError(
+      `Binary field '${name}' is stored apart (id ${data.id}); only inline data can be sent`,
+    );
   const bytes = Buffer.from(data.data, 'base64');
   headers['content-type'] ??= data.mimeType;
   return bytes;

@@ -56,7 +56,9 @@ export type ScheduleParams = z.output<typeof scheduleParams>;
 export type ScheduleInterval = z.output<typeof scheduleInterval>;
 
 /** n8n's IRecurrenceRule: which calendar unit an interval is counted in, when cron cannot count it. */
-export type Recurrence = { activated: false } | { activated: true; intervalSize: number; typeInterval: 'hours' | 'days' | 'weeks' | 'months' };
+export type Recurrence =
+  | { activated: false }
+  | { activated: true; intervalSize: number; typeInterval: 'hours' | 'days' | 'weeks' | 'months' };
 
 /** n8n 1.3's validateInterval: ranges cron can express. */
 export function intervalProblems(interval: ScheduleInterval): string[] {
@@ -117,7 +119,11 @@ export function intervalToRecurrence(interval: ScheduleInterval): Recurrence {
   };
   const n = size[interval.field];
   if (n === undefined || n === 1) return { activated: false };
-  return { activated: true, intervalSize: n, typeInterval: interval.field as 'hours' | 'days' | 'weeks' | 'months' };
+  return {
+    activated: true,
+    intervalSize: n,
+    typeInterval: interval.field as 'hours' | 'days' | 'weeks' | 'months',
+  };
 }
 
 /** moment's `week()` in the `en` locale: weeks start on Sunday; week 1 holds January 1st. */
@@ -149,7 +155,12 @@ export function recurrenceValue(recurrence: Recurrence, at: Date, zone: string):
 }
 
 /** n8n's recurrenceCheckAt: whether a cron occurrence at `at` fires, given the last fired value. */
-export function recurrencePasses(recurrence: Recurrence, last: number | null, at: Date, zone: string): boolean {
+export function recurrencePasses(
+  recurrence: Recurrence,
+  last: number | null,
+  at: Date,
+  zone: string,
+): boolean {
   if (!recurrence.activated) return true;
   const value = recurrenceValue(recurrence, at, zone) as number;
   if (last === null) return true;
@@ -174,7 +185,11 @@ export interface CompiledRule {
 
 export function compileRules(params: ScheduleParams, nodeKey: string, zone: string): CompiledRule[] {
   return params.rule.interval.map((interval) => ({
-    cron: new Cron(toCronExpression(interval, nodeKey), { timezone: zone, paused: true, mode: '5-or-6-parts' }),
+    cron: new Cron(toCronExpression(interval, nodeKey), {
+      timezone: zone,
+      paused: true,
+      mode: '5-or-6-parts',
+    }),
     recurrence: intervalToRecurrence(interval),
   }));
 }
@@ -189,7 +204,12 @@ export interface NextTick {
 const MAX_OCCURRENCES = 5000;
 
 /** The first instant after `after` at which some rule fires, given each rule's last fired value. */
-export function nextTick(rules: readonly CompiledRule[], last: readonly (number | null)[], after: Date, zone: string): NextTick | null {
+export function nextTick(
+  rules: readonly CompiledRule[],
+  last: readonly (number | null)[],
+  after: Date,
+  zone: string,
+): NextTick | null {
   let best: NextTick | null = null;
   for (const [index, rule] of rules.entries()) {
     let from = after;
@@ -208,7 +228,13 @@ export function nextTick(rules: readonly CompiledRule[], last: readonly (number 
 }
 
 /** The last fired values after the given rules fired at `at`. */
-export function afterFiring(rules: readonly CompiledRule[], last: readonly (number | null)[], fired: readonly number[], at: Date, zone: string): (number | null)[] {
+export function afterFiring(
+  rules: readonly CompiledRule[],
+  last: readonly (number | null)[],
+  fired: readonly number[],
+  at: Date,
+  zone: string,
+): (number | null)[] {
   const next = rules.map((_, i) => last[i] ?? null);
   for (const i of fired) {
     const rule = rules[i];
@@ -247,7 +273,8 @@ export const scheduleTriggerNode = defineNode({
   type: 'scheduleTrigger',
   version: 1.2,
   displayName: 'Schedule Trigger',
-  description: 'Starts the workflow on a schedule: intervals or cron expressions (with seconds), in the workflow time zone',
+  description:
+    'Starts the workflow on a schedule: intervals or cron expressions (with seconds), in the workflow time zone',
   group: 'trigger',
   params: scheduleParams,
   inputs: 0,

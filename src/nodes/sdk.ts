@@ -91,6 +91,8 @@ export interface NodeContext<P> {
    * its typed key. Throws a clear NonRetryableError when this process has none of that kind.
    */
   service<T>(key: ServiceKey<T>): T;
+  /** The same, or undefined when this process has none (for nodes with a fallback). */
+  findService<T>(key: ServiceKey<T>): T | undefined;
 }
 
 /**

@@ -59,7 +59,10 @@ export const unsupportedNode = defineNode({
 function unsupportedMessage(node: WorkflowNode): string {
   const type = node.parameters.n8nType;
   const version = node.parameters.n8nTypeVersion;
-  const what = typeof type === 'string' ? `'${type}'${typeof version === 'number' ? ` (v${version})` : ''}` : 'an n8n type';
+  const what =
+    typeof type === 'string'
+      ? `'${type}'${typeof version === 'number' ? ` (v${version})` : ''}`
+      : 'an n8n type';
   return `Node '${node.name}' is ${what}, which Relais does not support yet`;
 }
 

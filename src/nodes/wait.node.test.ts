@@ -2,20 +2,28 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ManualClock } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
-import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { nodeOutputs } from '../engine/graph.js';
-import { TimerLoop } from '../queue/timer-loop.js';
+import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { EmbeddedQueue } from '../queue/embedded.js';
+import { TimerLoop } from '../queue/timer-loop.js';
 import { openStore, type Store } from '../store/index.js';
 import { runNode } from '../testing/run-node.js';
-import type { NodeCommand } from './sdk.js';
 import { createRegistry } from './registry.js';
+import type { NodeCommand } from './sdk.js';
 import { awaitedEvent, parseInstant, waitNode } from './wait.node.js';
 
 const NOW = '2026-03-28T10:00:00.000Z';
 
-async function command(parameters: Record<string, unknown>, opts: { items?: unknown[]; timezone?: string } = {}) {
-  const result = await runNode(waitNode, { parameters, items: opts.items ?? [{ a: 1 }], now: NOW, timezone: opts.timezone });
+async function command(
+  parameters: Record<string, unknown>,
+  opts: { items?: unknown[]; timezone?: string } = {},
+) {
+  const result = await runNode(waitNode, {
+    parameters,
+    items: opts.items ?? [{ a: 1 }],
+    now: NOW,
+    timezone: opts.timezone,
+  });
   return { outcome: result.outcome as NodeCommand | unknown[][], logs: result.logs };
 }
 
@@ -26,7 +34,18 @@ function waitOf(outcome: unknown): Extract<NodeCommand, { kind: 'wait' }> {
 
 const outputsOf = (parameters: Record<string, unknown>) =>
   nodeOutputs(
-    { id: 'w', name: 'Wait', type: 'wait', typeVersion: 1.1, position: [0, 0], parameters, disabled: false, onError: 'stop', alwaysOutputData: false, executeOnce: false },
+    {
+      id: 'w',
+      name: 'Wait',
+      type: 'wait',
+      typeVersion: 1.1,
+      position: [0, 0],
+      parameters,
+      disabled: false,
+      onError: 'stop',
+      alwaysOutputData: false,
+      executeOnce: false,
+    },
     waitNode,
   );
 
@@ -34,7 +53,10 @@ describe('wait node: time', () => {
   test('v1.1 defaults: 5 seconds, items handed on unchanged', async () => {
     const wait = waitOf((await command({})).outcome);
     assert.equal(wait.until?.toISOString(), '2026-03-28T10:00:05.000Z');
-    assert.deepEqual(wait.items.map((i) => i.json), [{ a: 1 }]);
+    assert.deepEqual(
+      wait.items.map((i) => i.json),
+      [{ a: 1 }],
+    );
     assert.equal(wait.webhook, undefined);
     assert.deepEqual(outputsOf({}), ['main']);
   });
@@ -47,36 +69,63 @@ describe('wait node: time', () => {
       [{ amount: '7', unit: 'days' }, '2026-04-04T10:00:00.000Z'],
     ];
     for (const [parameters, due] of cases) {
-      assert.equal(waitOf((await command(parameters)).outcome).until?.toISOString(), due, JSON.stringify(parameters));
+      assert.equal(
+        waitOf((await command(parameters)).outcome).until?.toISOString(),
+        due,
+        JSON.stringify(parameters),
+      );
     }
   });
 
   test('a zero wait, or a date already past, hands the items on at once', async () => {
     assert.deepEqual((await command({ amount: 0 })).outcome, [[{ json: { a: 1 }, pairedItem: { item: 0 } }]]);
-    const past = (await command({ resume: 'specificTime', dateTime: '2026-03-01T00:00:00Z' })).outcome as unknown[][];
+    const past = (await command({ resume: 'specificTime', dateTime: '2026-03-01T00:00:00Z' }))
+      .outcome as unknown[][];
     assert.equal(past[0].length, 1);
   });
 
   test('specificTime: read in the workflow time zone when it has no offset, as given otherwise', async () => {
-    const paris = waitOf((await command({ resume: 'specificTime', dateTime: '2026-04-02T09:00:00' }, { timezone: 'Europe/Paris' })).outcome);
+    const paris = waitOf(
+      (
+        await command(
+          { resume: 'specificTime', dateTime: '2026-04-02T09:00:00' },
+          { timezone: 'Europe/Paris' },
+        )
+      ).outcome,
+    );
     assert.equal(paris.until?.toISOString(), '2026-04-02T07:00:00.000Z', 'CEST is UTC+2');
-    const offset = waitOf((await command({ resume: 'specificTime', dateTime: '2026-04-02T09:00:00+05:00' }, { timezone: 'Europe/Paris' })).outcome);
+    const offset = waitOf(
+      (
+        await command(
+          { resume: 'specificTime', dateTime: '2026-04-02T09:00:00+05:00' },
+          { timezone: 'Europe/Paris' },
+        )
+      ).outcome,
+    );
     assert.equal(offset.until?.toISOString(), '2026-04-02T04:00:00.000Z');
     const sql = waitOf((await command({ resume: 'specificTime', dateTime: '2026-04-02 09:00:00' })).outcome);
     assert.equal(sql.until?.toISOString(), '2026-04-02T09:00:00.000Z');
-    const expr = waitOf((await command({ resume: 'specificTime', dateTime: '={{ $now.plus({ days: 2 }) }}' })).outcome);
+    const expr = waitOf(
+      (await command({ resume: 'specificTime', dateTime: '={{ $now.plus({ days: 2 }) }}' })).outcome,
+    );
     assert.equal(expr.until?.toISOString(), '2026-03-30T10:00:00.000Z');
   });
 
   test('specificTime: a missing or invalid date fails naming the parameter', async () => {
     await assert.rejects(command({ resume: 'specificTime' }), /Invalid parameter 'dateTime'/);
-    await assert.rejects(command({ resume: 'specificTime', dateTime: 'next tuesday' }), /Invalid parameter 'dateTime'/);
+    await assert.rejects(
+      command({ resume: 'specificTime', dateTime: 'next tuesday' }),
+      /Invalid parameter 'dateTime'/,
+    );
     await assert.rejects(command({ amount: -1 }), /Invalid parameter 'amount'/);
     await assert.rejects(command({ unit: 'weeks' }), /Invalid parameter 'unit'/);
   });
 
   test('parseInstant accepts dates, DateTimes and epoch milliseconds', () => {
-    assert.equal(parseInstant(new Date('2026-01-01T00:00:00Z'), 'UTC')?.toISOString(), '2026-01-01T00:00:00.000Z');
+    assert.equal(
+      parseInstant(new Date('2026-01-01T00:00:00Z'), 'UTC')?.toISOString(),
+      '2026-01-01T00:00:00.000Z',
+    );
     assert.equal(parseInstant(0, 'UTC')?.toISOString(), '1970-01-01T00:00:00.000Z');
     assert.equal(parseInstant('', 'UTC'), undefined);
     assert.equal(parseInstant(null, 'UTC'), undefined);
@@ -89,7 +138,8 @@ describe('wait node: webhook and event', () => {
     const open = waitOf((await command({ resume: 'webhook' })).outcome);
     assert.deepEqual([open.webhook, open.until, open.timeoutOutput], [true, undefined, undefined]);
     const limited = waitOf(
-      (await command({ resume: 'webhook', limitWaitTime: true, resumeAmount: 2, resumeUnit: 'days' })).outcome,
+      (await command({ resume: 'webhook', limitWaitTime: true, resumeAmount: 2, resumeUnit: 'days' }))
+        .outcome,
     );
     assert.equal(limited.until?.toISOString(), '2026-03-30T10:00:00.000Z');
     assert.equal(limited.timeoutOutput, undefined, "n8n's timed-out webhook wait goes on through main");
@@ -98,7 +148,17 @@ describe('wait node: webhook and event', () => {
     assert.equal(waitOf((await command(branched)).outcome).timeoutOutput, 1);
     assert.deepEqual(outputsOf(branched), ['main', 'timeout']);
     const at = waitOf(
-      (await command({ resume: 'webhook', limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '2026-04-01T12:00:00' }, { timezone: 'Europe/Paris' })).outcome,
+      (
+        await command(
+          {
+            resume: 'webhook',
+            limitWaitTime: true,
+            limitType: 'atSpecifiedTime',
+            maxDateAndTime: '2026-04-01T12:00:00',
+          },
+          { timezone: 'Europe/Paris' },
+        )
+      ).outcome,
     );
     assert.equal(at.until?.toISOString(), '2026-04-01T10:00:00.000Z');
     await assert.rejects(
@@ -109,7 +169,14 @@ describe('wait node: webhook and event', () => {
 
   test('event: type and key (an expression on the item), a timeout branch when limited', async () => {
     const { outcome, logs } = await command(
-      { resume: 'event', eventType: 'order.paid', eventKey: '={{ $json.orderId }}', limitWaitTime: true, resumeAmount: 7, resumeUnit: 'days' },
+      {
+        resume: 'event',
+        eventType: 'order.paid',
+        eventKey: '={{ $json.orderId }}',
+        limitWaitTime: true,
+        resumeAmount: 7,
+        resumeUnit: 'days',
+      },
       { items: [{ orderId: 42 }] },
     );
     const wait = waitOf(outcome);
@@ -117,7 +184,10 @@ describe('wait node: webhook and event', () => {
     assert.equal(wait.until?.toISOString(), '2026-04-04T10:00:00.000Z');
     assert.equal(wait.timeoutOutput, 1);
     assert.deepEqual(awaitedEvent(logs), { type: 'order.paid', key: '42' });
-    assert.deepEqual(outputsOf({ resume: 'event', eventType: 'x', limitWaitTime: true }), ['main', 'timeout']);
+    assert.deepEqual(outputsOf({ resume: 'event', eventType: 'x', limitWaitTime: true }), [
+      'main',
+      'timeout',
+    ]);
     assert.deepEqual(outputsOf({ resume: 'event', eventType: 'x' }), ['main']);
 
     const anyKey = await command({ resume: 'event', eventType: 'invoice.created' });
@@ -160,7 +230,12 @@ describe('wait node in the engine, with the store', () => {
     const workflow = workflowSchema.parse(doc(1, {}));
     await store.workflows.saveWorkflow('wf-wait', workflow);
     const first = new Engine({ runs: store.runs, registry, clock, timers: store.timers });
-    const { run } = await first.start({ workflow, workflowId: 'wf-wait', mode: 'manual', triggerItems: [{ id: 7 }] });
+    const { run } = await first.start({
+      workflow,
+      workflowId: 'wf-wait',
+      mode: 'manual',
+      triggerItems: [{ id: 7 }],
+    });
     assert.equal(run.status, 'waiting');
     assert.equal(run.waitTill?.toISOString(), '2026-03-28T11:00:00.000Z');
     assert.equal(await store.timers.countPending(), 1, 'even a short wait is a timer row');
@@ -171,7 +246,9 @@ describe('wait node in the engine, with the store', () => {
     const loop = new TimerLoop({
       timers: store.timers,
       clock,
-      handlers: { resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })) },
+      handlers: {
+        resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
+      },
     });
     clock.advance(59 * 60_000);
     assert.equal(await loop.tick(), 0);
@@ -184,7 +261,10 @@ describe('wait node in the engine, with the store', () => {
       steps.map((s) => `${s.nodeName}:${s.status}`),
       ['Start:succeeded', 'Wait:waiting', 'Wait:succeeded', 'After:succeeded'],
     );
-    assert.deepEqual(steps[3].output?.[0].map((i) => i.json), [{ id: 7 }]);
+    assert.deepEqual(
+      steps[3].output?.[0].map((i) => i.json),
+      [{ id: 7 }],
+    );
     assert.equal(await loop.tick(), 0);
   });
 });

@@ -40,7 +40,9 @@ export const waitParams = z
     incomingAuthentication: z.enum(['none', 'basicAuth', 'headerAuth', 'jwtAuth']).default('none'),
     responseCode: z.preprocess(toNumber, z.number().int().min(100).max(599)).default(200),
     responseMode: z.enum(['onReceived', 'lastNode', 'responseNode']).default('onReceived'),
-    responseData: z.enum(['allEntries', 'firstEntryJson', 'firstEntryBinary', 'noData']).default('firstEntryJson'),
+    responseData: z
+      .enum(['allEntries', 'firstEntryJson', 'firstEntryBinary', 'noData'])
+      .default('firstEntryJson'),
     limitWaitTime: z.boolean().default(false),
     limitType: z.enum(['afterTimeInterval', 'atSpecifiedTime']).default('afterTimeInterval'),
     resumeAmount: z.preprocess(toNumber, z.number().min(0)).default(1),
@@ -139,10 +141,14 @@ export const waitNode = defineNode({
       } else {
         const at = parseInstant(p.dateTime, zone);
         if (!at) {
-          throw new NonRetryableError(`Invalid parameter 'dateTime': '${String(p.dateTime)}' is not a date and time`, {
-            code: 'INVALID_PARAMETER',
-            description: 'Use an ISO date-time such as 2026-03-01T09:00:00 (read in the workflow time zone) or one with an offset.',
-          });
+          throw new NonRetryableError(
+            `Invalid parameter 'dateTime': '${String(p.dateTime)}' is not a date and time`,
+            {
+              code: 'INVALID_PARAMETER',
+              description:
+                'Use an ISO date-time such as 2026-03-01T09:00:00 (read in the workflow time zone) or one with an offset.',
+            },
+          );
         }
         until = at.getTime();
       }
@@ -152,10 +158,13 @@ export const waitNode = defineNode({
     }
 
     if (p.resume === 'form') {
-      throw new NonRetryableError("Invalid parameter 'resume': waiting for a form submission is not supported", {
-        code: 'INVALID_PARAMETER',
-        description: 'Use resume: webhook and serve the form elsewhere.',
-      });
+      throw new NonRetryableError(
+        "Invalid parameter 'resume': waiting for a form submission is not supported",
+        {
+          code: 'INVALID_PARAMETER',
+          description: 'Use resume: webhook and serve the form elsewhere.',
+        },
+      );
     }
 
     const until = p.limitWaitTime ? limit(p, now, zone) : undefined;
@@ -169,7 +178,8 @@ export const waitNode = defineNode({
         code: 'INVALID_PARAMETER',
       });
     }
-    const key = p.eventKey === undefined || p.eventKey === null || p.eventKey === '' ? null : String(p.eventKey);
+    const key =
+      p.eventKey === undefined || p.eventKey === null || p.eventKey === '' ? null : String(p.eventKey);
     // The engine's wait state does not carry the event; this line does, for the event index.
     ctx.stepLog(`${EVENT_WAIT_LOG}${JSON.stringify({ type, key })}`);
     return { kind: 'wait', event: { type, ...(key === null ? {} : { key }) }, until, timeoutOutput, items };

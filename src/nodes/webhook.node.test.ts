@@ -1,12 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runNode } from '../testing/run-node.js';
-import { configuredResponseCode, parseSize, webhookMethods, webhookNode, webhookParams } from './webhook.node.js';
+import {
+  configuredResponseCode,
+  parseSize,
+  webhookMethods,
+  webhookNode,
+  webhookParams,
+} from './webhook.node.js';
 
-const request = { headers: { host: 'x' }, params: {}, query: {}, body: { a: 1 }, webhookUrl: 'u', executionMode: 'production' };
+const request = {
+  headers: { host: 'x' },
+  params: {},
+  query: {},
+  body: { a: 1 },
+  webhookUrl: 'u',
+  executionMode: 'production',
+};
 
 test('webhook hands on the trigger item the ingress built', async () => {
-  const { json } = await runNode(webhookNode, { parameters: { path: 'p', httpMethod: 'POST' }, items: [{ json: request }] });
+  const { json } = await runNode(webhookNode, {
+    parameters: { path: 'p', httpMethod: 'POST' },
+    items: [{ json: request }],
+  });
   assert.deepEqual(json, [[request]]);
 });
 
@@ -17,12 +33,18 @@ test('webhook with several methods routes the item to the output of its method, 
   assert.equal('requestMethod' in post.outputs[1][0], false);
   const get = await runNode(webhookNode, { parameters, items: [{ json: request, requestMethod: 'GET' }] });
   assert.deepEqual(get.json, [[request], []]);
-  assert.deepEqual(webhookNode.outputs instanceof Function && webhookNode.outputs(webhookParams.parse(parameters)), ['GET', 'POST']);
+  assert.deepEqual(
+    webhookNode.outputs instanceof Function && webhookNode.outputs(webhookParams.parse(parameters)),
+    ['GET', 'POST'],
+  );
 });
 
 test('webhook keeps binary data of the trigger item', async () => {
   const binary = { data: { data: 'aGk=', mimeType: 'text/plain', fileSize: 2 } };
-  const { outputs } = await runNode(webhookNode, { parameters: { path: 'p' }, items: [{ json: request, binary }] });
+  const { outputs } = await runNode(webhookNode, {
+    parameters: { path: 'p' },
+    items: [{ json: request, binary }],
+  });
   assert.deepEqual(outputs[0][0].binary, binary);
 });
 
@@ -44,16 +66,31 @@ test('webhook parameters take n8n v2 defaults', () => {
   assert.equal(p.immediateResponse, 'workflowStarted');
   assert.deepEqual(p.idempotency, { enabled: true, header: 'Idempotency-Key', windowSeconds: 86_400 });
   assert.equal(p.rateLimit, 0);
-  assert.deepEqual(p.hmac, { header: 'X-Signature', timestampHeader: 'X-Timestamp', toleranceSeconds: 300, algorithm: 'sha256', encoding: 'hex' });
+  assert.deepEqual(p.hmac, {
+    header: 'X-Signature',
+    timestampHeader: 'X-Timestamp',
+    toleranceSeconds: 300,
+    algorithm: 'sha256',
+    encoding: 'hex',
+  });
   assert.deepEqual(webhookMethods(p), ['GET']);
 });
 
 test('webhook response code: v1 top level, v2 option, custom code', () => {
   assert.equal(configuredResponseCode(webhookParams.parse({})), undefined);
   assert.equal(configuredResponseCode(webhookParams.parse({ responseCode: 201 })), 201);
-  assert.equal(configuredResponseCode(webhookParams.parse({ options: { responseCode: { values: { responseCode: 204 } } } })), 204);
   assert.equal(
-    configuredResponseCode(webhookParams.parse({ options: { responseCode: { values: { responseCode: 'customCode', customCode: 418 } } } })),
+    configuredResponseCode(
+      webhookParams.parse({ options: { responseCode: { values: { responseCode: 204 } } } }),
+    ),
+    204,
+  );
+  assert.equal(
+    configuredResponseCode(
+      webhookParams.parse({
+        options: { responseCode: { values: { responseCode: 'customCode', customCode: 418 } } },
+      }),
+    ),
     418,
   );
 });

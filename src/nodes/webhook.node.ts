@@ -29,7 +29,9 @@ const toText = (v: unknown): unknown => (typeof v === 'number' || typeof v === '
 const headerEntries = z
   .object({
     entries: z
-      .array(z.object({ name: z.preprocess(toText, z.string()), value: z.preprocess(toText, z.string()) }).loose())
+      .array(
+        z.object({ name: z.preprocess(toText, z.string()), value: z.preprocess(toText, z.string()) }).loose(),
+      )
       .default([]),
   })
   .loose();
@@ -74,7 +76,12 @@ const idempotencySchema = z
     /** Dotted path of a body field carrying the key (used when the header is absent). */
     bodyField: z.string().min(1).optional(),
     /** How long a key is remembered. */
-    windowSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
+    windowSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .default(86_400),
   })
   .strict();
 
@@ -102,11 +109,15 @@ export const webhookParams = z
     httpMethod: z.union([z.enum(HTTP_METHODS), z.array(z.enum(HTTP_METHODS)).min(1)]).default('GET'),
     /** May hold `:params`; a path with parameters is served under `<webhookId>/<path>` when the node has a webhookId. */
     path: z.string().default(''),
-    authentication: z.enum(['none', 'basicAuth', 'headerAuth', 'bearerAuth', 'jwtAuth', 'hmac']).default('none'),
+    authentication: z
+      .enum(['none', 'basicAuth', 'headerAuth', 'bearerAuth', 'jwtAuth', 'hmac'])
+      .default('none'),
     responseMode: z.enum(['onReceived', 'lastNode', 'responseNode', 'streaming']).default('onReceived'),
     /** v1 only (v2 reads `options.responseCode`). */
     responseCode: z.number().int().min(100).max(599).optional(),
-    responseData: z.enum(['allEntries', 'firstEntryJson', 'firstEntryBinary', 'noData']).default('firstEntryJson'),
+    responseData: z
+      .enum(['allEntries', 'firstEntryJson', 'firstEntryBinary', 'noData'])
+      .default('firstEntryJson'),
     responseBinaryPropertyName: z.string().min(1).default('data'),
     options: webhookOptions.prefault({}),
     /**
@@ -182,7 +193,7 @@ export const webhookNode = defineNode({
     ctx.items.forEach((item, i) => {
       const method = (item as WebhookTriggerItem).requestMethod;
       const index = method ? methods.indexOf(method) : 0;
-      outputs[index < 0 ? 0 : index].push(items[i]);
+      outputs[Math.max(index, 0)].push(items[i]);
     });
     return outputs;
   },

@@ -1,45 +1,100 @@
 /**
- * The embedded queue: drives runs in this process, FIFO, with a global concurrency limit and each
- * workflow's own `settings.concurrency.max` (runs beyond it wait their turn; a waiting run holds
- * no slot unless the workflow says so). The store stays the source of truth: a job is only a run id.
+ * The embedded queue: drives runs in this process, FIFO, with a global limit on runs driven at once
+ * (`RELAIS_MAX_CONCURRENT_RUNS`) and each workflow's `settings.concurrency` (per workflow or per key,
+ * waiting runs keeping their slot or not: see concurrency.ts). A run held back by a limit lets the
+ * runs behind it of other groups start. The store stays the source of truth: a job is only a run id.
+ *
+ * Never stuck: a slot is given back whatever way a drive ends, and a run whose driver failed (not a
+ * node: the engine or the store threw) is given back to `queued` and tried again from a timer row,
+ * failed after `MAX_DRIVER_FAILURES` attempts.
  */
-import type { Engine, RunOutcome } from '../engine/engine.js';
-import type { RunRecord, RunStore, WorkflowStore } from '../engine/ports.js';
+import { type Clock, systemClock } from '../engine/clock.js';
+import { type Engine, type RunOutcome, StaleRunError } from '../engine/engine.js';
+import { errorDetails } from '../engine/errors.js';
+import type { RunRecord, RunStore, TimerPort, WorkflowStore } from '../engine/ports.js';
+import { RunData } from '../engine/run-data.js';
+import { isTerminal } from '../engine/run-state.js';
 import type { Workflow } from '../engine/workflow.js';
+import type { ConcurrencyGroup } from '../store/index.js';
+import { ConcurrencySlots, type SlotGroup, type SlotStore, slotGroupOf } from './concurrency.js';
 import type { RunJob, RunQueue } from './contract.js';
 
 export interface EmbeddedQueueOptions {
   engine: Engine;
   runs: RunStore;
   workflows: Pick<WorkflowStore, 'getWorkflow' | 'getWorkflowVersion'>;
-  /** Runs driven at once by this process. */
+  /** Runs driven at once by this process (waiting runs do not count). Default 16. */
   concurrency?: number;
   /** For runs of documents that are not in the store (`relais run`, tests). */
   workflowOf?: (run: RunRecord) => Workflow | undefined;
   onError?: (runId: string, error: unknown) => void;
+  /**
+   * Where each limited run's group is written and held slots are read (the SQL run store). Without
+   * it, limits hold within this process only and a restart forgets the slots of waiting runs.
+   */
+  slots?: SlotStore & { setConcurrencyGroup(runId: string, group: ConcurrencyGroup): Promise<void> };
+  /** Called when a run has ended, before its job resolves (retention applies `saveData` here). */
+  afterRun?: (run: RunRecord, workflow: Workflow) => Promise<unknown>;
+  /** Wake-ups that retry runs whose driver failed; without it they wait for the next start. */
+  timers?: TimerPort;
+  clock?: Clock;
+  /** While runs are held back by waiting runs keeping their slots, how often those are re-read (ms). */
+  recheckMs?: number;
 }
 
 interface Pending {
   job: RunJob;
-  run: RunRecord;
+  runId: string;
   workflow: Workflow;
   active: boolean;
+  group: SlotGroup | null;
   resolve(outcome: RunOutcome): void;
   reject(error: unknown): void;
 }
 
+/** Drives of one run that may fail before it is failed for good (the last one fails it). */
+export const MAX_DRIVER_FAILURES = 3;
+const DRIVER_RETRY_MS = [1000, 10_000];
+
+/** Workflow versions never change once saved: their parsed documents are shared by every run. */
+const VERSION_CACHE = 200;
+
 export class EmbeddedQueue implements RunQueue {
   private readonly pending: Pending[] = [];
-  private readonly activeByWorkflow = new Map<string, number>();
+  private readonly driving = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<RunOutcome>>();
+  private readonly slots: ConcurrencySlots;
+  private readonly versions = new Map<string, Workflow>();
+  private readonly driverFailures = new Map<string, number>();
+  private readonly clock: Clock;
   private active = 0;
   private closed = false;
   private readonly idle = new Set<() => void>();
   private intake: Promise<void> = Promise.resolve();
+  private recheck: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
 
-  constructor(private readonly opts: EmbeddedQueueOptions) {}
+  constructor(private readonly opts: EmbeddedQueueOptions) {
+    this.slots = new ConcurrencySlots(opts.slots);
+    this.clock = opts.clock ?? systemClock;
+  }
 
-  async submit(job: RunJob): Promise<RunOutcome> {
-    if (this.closed) throw new Error('The run queue is closed');
+  submit(job: RunJob): Promise<RunOutcome> {
+    if (this.closed) return Promise.reject(new Error('The run queue is closed'));
+    // A run already queued or driven here is not driven twice (start-up recovery racing a new
+    // submit of the same run): a plain second submit shares the first one's outcome.
+    const same = job.resume === undefined ? this.inFlight.get(job.runId) : undefined;
+    if (same) return same;
+    const outcome = this.enqueue(job);
+    this.inFlight.set(job.runId, outcome);
+    const forget = () => {
+      if (this.inFlight.get(job.runId) === outcome) this.inFlight.delete(job.runId);
+    };
+    outcome.then(forget, forget);
+    return outcome;
+  }
+
+  private enqueue(job: RunJob): Promise<RunOutcome> {
     return new Promise<RunOutcome>((resolve, reject) => {
       // Jobs are loaded one after the other so they enter the queue in the order they were submitted.
       this.intake = this.intake
@@ -47,8 +102,14 @@ export class EmbeddedQueue implements RunQueue {
           const run = await this.opts.runs.getRun(job.runId);
           if (!run) throw new Error(`Run ${job.runId} not found`);
           const { workflow, active } = await this.workflowFor(run);
+          const group = slotGroupOf(run, workflow, this.clock, (error) =>
+            this.opts.onError?.(run.id, error),
+          );
+          if (group && run.status === 'queued')
+            await this.opts.slots?.setConcurrencyGroup(run.id, { key: group.key, hold: group.hold });
+          if (group?.hold && !this.slots.isKnown(group.workflowId)) await this.refresh([group.workflowId]);
           if (this.closed) throw new Error('The run queue closed before the run started');
-          this.pending.push({ job, run, workflow, active, resolve, reject });
+          this.pending.push({ job, runId: run.id, workflow, active, group, resolve, reject });
           this.pump();
         })
         .catch(reject);
@@ -61,6 +122,7 @@ export class EmbeddedQueue implements RunQueue {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.recheck);
     for (const p of this.pending.splice(0))
       p.reject(new Error('The run queue closed before the run started'));
     if (this.active === 0) return;
@@ -70,55 +132,151 @@ export class EmbeddedQueue implements RunQueue {
   private async workflowFor(run: RunRecord): Promise<{ workflow: Workflow; active: boolean }> {
     const given = this.opts.workflowOf?.(run);
     if (given) return { workflow: given, active: false };
+    const cacheKey = `${run.workflowId}\u0000${run.workflowVersion}`;
+    const cached = this.versions.get(cacheKey);
     const [doc, current] = await Promise.all([
-      this.opts.workflows.getWorkflowVersion(run.workflowId, run.workflowVersion),
+      cached ?? this.opts.workflows.getWorkflowVersion(run.workflowId, run.workflowVersion),
       this.opts.workflows.getWorkflow(run.workflowId),
     ]);
     if (!doc)
       throw new Error(`Workflow ${run.workflowId} v${run.workflowVersion} of run ${run.id} not found`);
+    if (!cached) {
+      if (this.versions.size >= VERSION_CACHE) this.versions.delete(this.versions.keys().next().value!);
+      this.versions.set(cacheKey, doc);
+    }
     return { workflow: doc, active: current?.active ?? false };
   }
 
   /** Starts every pending job that fits the limits, oldest first. */
   private pump(): void {
     const limit = this.opts.concurrency ?? 16;
+    const blocked: SlotGroup[] = [];
     for (let i = 0; i < this.pending.length && this.active < limit; ) {
       const p = this.pending[i];
-      const max = p.workflow.settings.concurrency?.max;
-      const running = this.activeByWorkflow.get(p.run.workflowId) ?? 0;
-      if (max !== undefined && running >= max) {
+      if (!this.slots.canStart(p.group, p.runId)) {
+        blocked.push(p.group!);
         i++;
         continue;
       }
       this.pending.splice(i, 1);
       this.drive(p);
     }
+    this.watchHeld(blocked);
+  }
+
+  /**
+   * Runs held back behind waiting runs that keep their slot: re-read those from the store now and
+   * then, since one may end without passing through this queue (canceled, deleted).
+   */
+  private watchHeld(blocked: SlotGroup[]): void {
+    if (this.recheck || this.closed || !this.slots.holdsAny(blocked)) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      const ids = [...new Set(this.pending.filter((p) => p.group?.hold).map((p) => p.group!.workflowId))];
+      this.refresh(ids)
+        .catch((error) => this.opts.onError?.('', error))
+        .finally(() => this.pump());
+    }, this.opts.recheckMs ?? 1000);
+  }
+
+  private refresh(workflowIds: string[]): Promise<void> {
+    // One read at a time: ConcurrencySlots compares each read with the changes made during it.
+    const next = (this.refreshing ?? Promise.resolve()).then(() =>
+      this.slots.refresh(workflowIds, this.driving),
+    );
+    this.refreshing = next.catch(() => undefined);
+    return next;
   }
 
   private drive(p: Pending): void {
     this.active++;
-    this.activeByWorkflow.set(p.run.workflowId, (this.activeByWorkflow.get(p.run.workflowId) ?? 0) + 1);
-    // Read the run again: it may have moved (cancelled, resumed elsewhere) while it was queued.
-    this.opts.runs
-      .getRun(p.run.id)
-      .then((run) =>
-        this.opts.engine.continue(run ?? p.run, p.workflow, {
-          active: p.active,
-          respond: p.job.respond,
-          resume: p.job.resume,
-        }),
-      )
-      .then(p.resolve, (error) => {
-        this.opts.onError?.(p.run.id, error);
+    this.driving.add(p.runId);
+    this.slots.acquire(p.group, p.runId);
+    // The slot is given back before the job settles: whoever awaits it sees the queue as it is next.
+    this.continueRun(p).then(
+      (outcome) => {
+        this.driverFailures.delete(p.runId);
+        this.release(p, outcome.run.status);
+        p.resolve(outcome);
+      },
+      (error) => {
+        this.release(p, undefined);
+        this.opts.onError?.(p.runId, error);
         p.reject(error);
-      })
-      .finally(() => {
-        this.active--;
-        const left = (this.activeByWorkflow.get(p.run.workflowId) ?? 1) - 1;
-        if (left === 0) this.activeByWorkflow.delete(p.run.workflowId);
-        else this.activeByWorkflow.set(p.run.workflowId, left);
-        if (this.active === 0) for (const done of this.idle) done();
-        this.pump();
+        this.afterDriverFailure(p.runId, error).catch((e) => this.opts.onError?.(p.runId, e));
+      },
+    );
+  }
+
+  private release(p: Pending, status: RunRecord['status'] | undefined): void {
+    this.active--;
+    this.driving.delete(p.runId);
+    this.slots.release(p.group, p.runId, status);
+    if (this.active === 0) for (const done of this.idle) done();
+    this.pump();
+  }
+
+  private async continueRun(p: Pending): Promise<RunOutcome> {
+    // Read the run again: it may have moved (canceled, resumed elsewhere) while it was queued.
+    const run = await this.opts.runs.getRun(p.runId);
+    if (!run) throw new Error(`Run ${p.runId} not found`);
+    if (isTerminal(run.status)) return { run, runData: new RunData() };
+    const outcome = await this.opts.engine.continue(run, p.workflow, {
+      active: p.active,
+      respond: p.job.respond,
+      resume: p.job.resume,
+    });
+    if (isTerminal(outcome.run.status) && this.opts.afterRun) {
+      await this.opts.afterRun(outcome.run, p.workflow).catch((error) => this.opts.onError?.(p.runId, error));
+    }
+    return outcome;
+  }
+
+  /**
+   * The engine or the store threw while driving (a node's failure ends its run instead). A stale
+   * run is someone else's; a run left `running` or `queued` is given back and tried again later.
+   */
+  private async afterDriverFailure(runId: string, error: unknown): Promise<void> {
+    if (error instanceof StaleRunError || this.closed) return;
+    let run = await this.opts.runs.getRun(runId);
+    if (!run || (run.status !== 'running' && run.status !== 'queued')) return;
+    const failures = (this.driverFailures.get(runId) ?? 0) + 1;
+    this.driverFailures.set(runId, failures);
+    const { timers } = this.opts;
+    if (failures < MAX_DRIVER_FAILURES) {
+      if (!timers) return; // The next start's recovery picks it up.
+      if (run.status === 'running') {
+        const back = await this.opts.runs.transition(runId, run.version, 'queued');
+        if (!back.ok) return;
+      }
+      const delay = DRIVER_RETRY_MS[Math.min(failures, DRIVER_RETRY_MS.length) - 1];
+      // One wake-up per run: the timer that brought this attempt (if any) must not fire it again.
+      await timers.cancelForRun(runId);
+      await timers.schedule({
+        id: `requeue:${runId}:${failures}`,
+        runId,
+        kind: 'resume',
+        dueAt: new Date(this.clock.now().getTime() + delay),
       });
+      return;
+    }
+    this.driverFailures.delete(runId);
+    await timers?.cancelForRun(runId);
+    if (run.status === 'queued') {
+      const started = await this.opts.runs.transition(runId, run.version, 'running', {
+        startedAt: this.clock.now(),
+      });
+      if (!started.ok) return;
+      run = { ...run, status: 'running', version: started.version };
+    }
+    const details = errorDetails(error);
+    await this.opts.runs.transition(runId, run.version, 'failed', {
+      finishedAt: this.clock.now(),
+      error: {
+        ...details,
+        message: `Relais could not drive this run (${failures} attempts): ${details.message}`,
+        code: 'DRIVER_FAILED',
+      },
+    });
   }
 }

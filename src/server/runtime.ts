@@ -5,13 +5,19 @@
  */
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
+import { EMAIL_TEMPLATES } from '../email/template-port.js';
+import { templateSourceOf } from '../email/template-service.js';
+import { sharedMailer } from '../email/transport.js';
 import { type Clock, systemClock } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import type { RunStore } from '../engine/ports.js';
+import { BINARY } from '../binary/access.js';
+import { BinaryStore } from '../binary/store.js';
 import { createRegistry } from '../nodes/registry.js';
 import type { RunQueue } from '../queue/contract.js';
 import { EmbeddedQueue } from '../queue/embedded.js';
 import { recoverRuns } from '../queue/recovery.js';
+import { Retention } from '../queue/retention.js';
 import { TimerLoop } from '../queue/timer-loop.js';
 import { openStore, type Store } from '../store/index.js';
 import { errorWorkflowHook } from '../triggers/error-workflow.js';
@@ -127,11 +133,29 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       { onStepFinish: (run, step) => durable.engineHooks.onStepFinish?.(run, step) },
     ),
     credentials: (node, slot) => credentials.resolve(node, slot),
+    services: {
+      [EMAIL_TEMPLATES.name]: templateSourceOf(store.emailTemplates),
+      [BINARY.name]: new BinaryStore({ dataDir: config.dataDir }),
+    },
+  });
+  // saveData at the end of each run, and pruning by age and count (issue "Durable execution", 9).
+  const retention = new Retention({
+    store: store.retention,
+    reclaimSpace: () => store.reclaimSpace(),
+    clock,
+    settings: config.retention ?? { maxAgeMs: null, maxRunsPerWorkflow: null, intervalMs: 3_600_000 },
+    onPruned: (result) => logger.info(result, 'finished runs pruned'),
+    onError: (error) => logger.error({ err: error }, 'pruning failed'),
   });
   const queue = new EmbeddedQueue({
     engine,
     runs: opts.runStore ?? store.runs,
     workflows: store.workflows,
+    concurrency: config.maxConcurrentRuns,
+    slots: opts.runStore ? undefined : store.runs,
+    afterRun: opts.runStore ? undefined : (run, workflow) => retention.afterRun(run, workflow.settings),
+    timers: store.timers,
+    clock,
     onError: (runId, error) => logger.error({ err: error, runId }, 'run failed to continue'),
   });
   const onRunFinish = errorWorkflowHook({
@@ -188,6 +212,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     logger.error({ err: error, runId }, 'run failed to resume'),
   );
   timerLoop.start();
+  retention.start();
   logger.info({ url, store: store.dialect, ...recovered }, 'relais started');
   let stopping: Promise<void> | undefined;
   return {
@@ -202,7 +227,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       stopping ??= (async () => {
         await app.close();
         await timerLoop.stop();
+        await retention.stop();
         await queue.close();
+        await sharedMailer.close();
         await store.close();
         logger.info('relais stopped');
       })();

@@ -94,7 +94,8 @@ export function createIdempotencyStore(dialect: StoreDialect): IdempotencyStore 
       for (let attempt = 0; attempt < 2; attempt++) {
         if (await insert(scope, key, opts)) return { claimed: true };
         const existing = await read(scope, key);
-        if (existing && existing.expiresAt.getTime() > opts.now.getTime()) return { claimed: false, existing };
+        if (existing && existing.expiresAt.getTime() > opts.now.getTime())
+          return { claimed: false, existing };
         // Expired (or deleted meanwhile): clear it, then try once more. A concurrent claimer may
         // win the retry; it then holds the key and this one reads its row.
         await db
@@ -106,7 +107,9 @@ export function createIdempotencyStore(dialect: StoreDialect): IdempotencyStore 
       }
       const holder = await read(scope, key);
       if (holder) return { claimed: false, existing: holder };
-      return (await insert(scope, key, opts)) ? { claimed: true } : { claimed: false, existing: (await read(scope, key))! };
+      return (await insert(scope, key, opts))
+        ? { claimed: true }
+        : { claimed: false, existing: (await read(scope, key))! };
     },
 
     async complete(scope, key, response) {
@@ -123,7 +126,10 @@ export function createIdempotencyStore(dialect: StoreDialect): IdempotencyStore 
     },
 
     async pruneExpired(now) {
-      const result = await db.deleteFrom('webhook_keys').where('expires_at', '<=', codec.date(now)).executeTakeFirst();
+      const result = await db
+        .deleteFrom('webhook_keys')
+        .where('expires_at', '<=', codec.date(now))
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

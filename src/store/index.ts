@@ -7,14 +7,17 @@ import { type Kysely, Migrator } from 'kysely';
 import { type AccountStore, createAccountStore } from './account-store.js';
 import { type AuditStore, createAuditStore } from './audit-store.js';
 import { type CredentialStore, createCredentialStore } from './credential-store.js';
+import { createEmailTemplateStore, type EmailTemplateStore } from './email-template-store.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import type { DialectName, StoreDialect } from './dialects/types.js';
 import { createIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { migrationProvider } from './migrations/index.js';
 import type { TimerStore } from './ports-timers.js';
+import { createRetentionStore, type RetentionStore } from './retention-store.js';
 import { createRunStore, type RelaisRunStore } from './run-store.js';
 import type { Database } from './schema.js';
+import { createTableStore, type TableStore } from './table-store.js';
 import { createTimerStore } from './timer-store.js';
 import { createTriggerStateStore, type TriggerStateStore } from './trigger-state-store.js';
 import { createWorkflowStore, type RelaisWorkflowStore } from './workflow-store.js';
@@ -22,14 +25,18 @@ import { createWorkflowStore, type RelaisWorkflowStore } from './workflow-store.
 export type { AccountStore, ApiKeyRecord, UserRecord } from './account-store.js';
 export type { AuditQuery, AuditRecord, AuditStore } from './audit-store.js';
 export type { CredentialRecord, CredentialStore } from './credential-store.js';
+export type { EmailTemplateRecord, EmailTemplateStore } from './email-template-store.js';
 export type { Page } from './cursor.js';
 export { InvalidCursorError } from './cursor.js';
 export type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
 export type { NewTimer, TimerRecord, TimerStore } from './ports-timers.js';
+export type { DropLevel, RetentionStore, WorkflowOverCount } from './retention-store.js';
+export type { ConcurrencyGroup, HeldRun, RunPosition, RunSlotQueries, WaitWithoutTimer } from './run-slots.js';
 export type { RelaisRunStore, RunListQuery } from './run-store.js';
 export type { Database } from './schema.js';
 export type { EventWait, KeyCandidate, TriggerState, TriggerStateStore } from './trigger-state-store.js';
 export type { RelaisWorkflowStore, WorkflowListQuery } from './workflow-store.js';
+export type { DataTableRecord, StoredIndex, TableStore } from './table-store.js';
 
 /** Accepts pino and console alike. */
 export interface StoreLogger {
@@ -67,6 +74,12 @@ export interface Store {
   idempotency: IdempotencyStore;
   /** Schedule/poll trigger state and timers, poll dedup keys, event idempotency keys and event waits. */
   triggers: TriggerStateStore;
+  /** The data-table catalog and the untyped access src/tables uses for the user tables. */
+  tables: TableStore;
+  /** saveData of finished runs and pruning by age and count. */
+  retention: RetentionStore;
+  /** E-mail templates (Handlebars); the defaults are inserted by their migration. */
+  emailTemplates: EmailTemplateStore;
   /** Returns pages freed by pruning to the file system (SQLite incremental vacuum; no-op on PostgreSQL). */
   reclaimSpace(): Promise<void>;
   close(): Promise<void>;
@@ -91,6 +104,9 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     credentials: createCredentialStore(dialect),
     idempotency: createIdempotencyStore(dialect),
     triggers: createTriggerStateStore(dialect),
+    retention: createRetentionStore(dialect),
+    tables: createTableStore(dialect),
+    emailTemplates: createEmailTemplateStore(dialect),
     reclaimSpace: () => dialect.reclaimSpace(),
     close: () => dialect.db.destroy(),
   };

@@ -18,6 +18,7 @@ import type { RunMode } from '../nodes/sdk.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
+import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
 import type { Database } from './schema.js';
 
@@ -53,7 +54,7 @@ export type DeleteRunResult =
   | { ok: false; reason: 'in_flight'; status: RunStatus };
 
 /** The engine's RunStore plus what the API needs to show run history. */
-export interface RelaisRunStore extends RunStore, RunStatsQueries {
+export interface RelaisRunStore extends RunStore, RunStatsQueries, RunSlotQueries {
   /** Runs newest first, optionally filtered by workflow, statuses, modes, creation time and test flag. */
   listRuns(query: RunListQuery): Promise<Page<RunRecord>>;
   /**
@@ -68,6 +69,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
 
   return {
     ...createRunStats(dialect),
+    ...createRunSlotQueries(dialect),
 
     async createRun(run: NewRun): Promise<RunRecord> {
       const record = newRunRecord(run);

@@ -49,6 +49,10 @@ export interface RunsTable {
   started_at: DbDate | null;
   finished_at: DbDate | null;
   wait_till: DbDate | null;
+  /** 0006: the run's concurrency group within its workflow (NULL: the workflow has no limit). */
+  concurrency_key: string | null;
+  /** 0006: a waiting run keeps its slot (`holdWhileWaiting`). */
+  concurrency_hold: ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
 }
 
 /** Step metadata: what a run inspector lists. Payloads live in `step_data` so listing stays cheap. */

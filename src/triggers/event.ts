@@ -22,7 +22,13 @@ import { awaitedEvent } from '../nodes/wait.node.js';
 import type { TimerRecord } from '../store/index.js';
 import type { TriggerTimer } from '../store/trigger-state-store.js';
 import type { ActiveWorkflow, TriggerKind } from './contract.js';
-import { deterministicId, errorMessage, evaluateOn, startTriggerRun, type TriggerServices } from './shared.js';
+import {
+  deterministicId,
+  errorMessage,
+  evaluateOn,
+  startTriggerRun,
+  type TriggerServices,
+} from './shared.js';
 
 export const EVENT_NODE_TYPE = 'eventTrigger';
 /** A claimed event wait is delivered again by its timer after this long if the run did not resume. */
@@ -69,13 +75,17 @@ export class EventTrigger implements TriggerKind {
 
   async check(_active: ActiveWorkflow, node: WorkflowNode): Promise<string[]> {
     const parsed = eventTriggerParams.safeParse(node.parameters);
-    return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'parameters'}: ${i.message}`);
+    return parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'parameters'}: ${i.message}`);
   }
 
   async activate(active: ActiveWorkflow, node: WorkflowNode): Promise<void> {
     const params = eventTriggerParams.parse(node.parameters);
     // A new version replaces the registrations of the one before.
-    const kept = (this.byWorkflow.get(active.id) ?? []).filter((r) => r.version === active.version && r.node.id !== node.id);
+    const kept = (this.byWorkflow.get(active.id) ?? []).filter(
+      (r) => r.version === active.version && r.node.id !== node.id,
+    );
     kept.push({
       workflowId: active.id,
       version: active.version,
@@ -136,7 +146,12 @@ export class EventTrigger implements TriggerKind {
     }
     const resumed = await this.resumeWaiting(event.type, key, item);
     if (event.idempotencyKey) {
-      await triggers.setAnswer(scope, event.idempotencyKey, { runs, resumed, item, plan } as unknown as JsonObject);
+      await triggers.setAnswer(scope, event.idempotencyKey, {
+        runs,
+        resumed,
+        item,
+        plan,
+      } as unknown as JsonObject);
     }
     return { status: 202, runs, resumed };
   }
@@ -147,12 +162,19 @@ export class EventTrigger implements TriggerKind {
     return {
       onStepFinish: (run, step) => {
         if (step.nodeType !== 'wait') return;
-        const fail = (error: unknown) => logger.error({ err: error, runId: run.id }, 'event wait not recorded');
+        const fail = (error: unknown) =>
+          logger.error({ err: error, runId: run.id }, 'event wait not recorded');
         if (step.status === 'waiting') {
           const awaited = awaitedEvent(step.logs);
           if (!awaited) return;
           triggers
-            .addEventWait({ runId: run.id, type: awaited.type, key: awaited.key, waitVersion: run.version, createdAt: clock.now() })
+            .addEventWait({
+              runId: run.id,
+              type: awaited.type,
+              key: awaited.key,
+              waitVersion: run.version,
+              createdAt: clock.now(),
+            })
             .catch(fail);
         } else if (step.status === 'succeeded' && step.logs.some((l) => l.startsWith('wait ended by'))) {
           triggers.removeEventWait(run.id).catch(fail);
@@ -164,7 +186,12 @@ export class EventTrigger implements TriggerKind {
   /** The `event` timer handler: a claimed event wait whose run did not resume yet. */
   readonly handle = async (timer: TimerRecord): Promise<void> => {
     if (!timer.runId || this.delivering.has(timer.runId)) return;
-    const outcome = await this.deliver(timer.runId, timer.payload.item as JsonObject, Number(timer.payload.waitVersion), true);
+    const outcome = await this.deliver(
+      timer.runId,
+      timer.payload.item as JsonObject,
+      Number(timer.payload.waitVersion),
+      true,
+    );
     // Not paused yet (the event came between the waiting step and the pause): try again later.
     if (outcome === 'pending') throw new Error(`run ${timer.runId} is not paused yet`);
   };
@@ -173,7 +200,14 @@ export class EventTrigger implements TriggerKind {
     if (reg.filter === '' || reg.filter === true) return true;
     if (reg.filter === false) return false;
     try {
-      const value = evaluateOn(reg.filter, { id: reg.workflowId, workflow: reg.workflow }, reg.node, item, this.services.clock, 'filter');
+      const value = evaluateOn(
+        reg.filter,
+        { id: reg.workflowId, workflow: reg.workflow },
+        reg.node,
+        item,
+        this.services.clock,
+        'filter',
+      );
       return Boolean(value) && value !== 'false';
     } catch (error) {
       this.services.logger.warn({ workflowId: reg.workflowId, err: error }, 'event filter failed: no run');
@@ -204,15 +238,26 @@ export class EventTrigger implements TriggerKind {
    * Resumes a run paused for an event, if it still is. `pending`: the run recorded its waiting step
    * but has not paused yet. `gone`: it was resumed or ended otherwise.
    */
-  private async deliver(runId: string, item: JsonObject, waitVersion: number, wait: boolean): Promise<'resumed' | 'pending' | 'gone'> {
+  private async deliver(
+    runId: string,
+    item: JsonObject,
+    waitVersion: number,
+    wait: boolean,
+  ): Promise<'resumed' | 'pending' | 'gone'> {
     const run = await this.services.runs.getRun(runId);
     if (!run) return 'gone';
     if (run.status === 'running' && run.version <= waitVersion) return 'pending';
-    if (run.status !== 'waiting' || run.version <= waitVersion || run.checkpoint?.wait?.resumeOn !== 'event') return 'gone';
+    if (run.status !== 'waiting' || run.version <= waitVersion || run.checkpoint?.wait?.resumeOn !== 'event')
+      return 'gone';
     this.delivering.add(runId);
     const resuming = this.services.queue
       .submit({ runId, resume: { by: 'event', items: [item] } })
-      .catch((error) => this.services.logger.error({ err: error, runId }, 'event did not resume the run: ' + errorMessage(error)))
+      .catch((error) =>
+        this.services.logger.error(
+          { err: error, runId },
+          'event did not resume the run: ' + errorMessage(error),
+        ),
+      )
       .finally(() => this.delivering.delete(runId));
     if (wait) await resuming;
     return 'resumed';

@@ -53,8 +53,9 @@ class Cms {
         .slice(0, Number(url.searchParams.get('limit') ?? 100));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -145,7 +146,11 @@ for (const fixture of triggerFixtures()) {
         cms.upsert('C', 'pending', new Date('2026-03-28T10:00:30Z'));
         cms.upsert('A', 'paid', new Date('2026-03-28T10:00:40Z'));
         assert.equal(await pollAt(h, loop, 60_000), 1);
-        assert.equal(cms.requests[1].updatedSince, '2026-03-28T10:00:00.000Z', 'the cursor is the last poll start');
+        assert.equal(
+          cms.requests[1].updatedSince,
+          '2026-03-28T10:00:00.000Z',
+          'the cursor is the last poll start',
+        );
         assert.deepEqual(await fired(h, 'wf-p'), ['A:paid', 'C:pending']);
         const run = (await h.runs('wf-p'))[0];
         assert.equal(run.mode, 'poll');
@@ -222,7 +227,12 @@ for (const fixture of triggerFixtures()) {
         const create = h.proc.services.engine.create.bind(h.proc.services.engine);
         let calls = 0;
         const dying = new PollTrigger(
-          { ...h.proc.services, engine: { create: (input) => (++calls === 1 ? Promise.reject(new Error('killed')) : create(input)) } },
+          {
+            ...h.proc.services,
+            engine: {
+              create: (input) => (++calls === 1 ? Promise.reject(new Error('killed')) : create(input)),
+            },
+          },
           { credentials: credential },
         );
         h.clock.advance(60_000);
@@ -252,7 +262,11 @@ for (const fixture of triggerFixtures()) {
         assert.equal(await pollAt(h, loop, 60_000), 1);
         assert.equal((await fired(h, 'wf-m')).length, 2);
         assert.equal(await pollAt(h, loop, 60_000), 1);
-        assert.equal(cms.requests[2].updatedSince, '2026-03-28T10:00:00.000Z', 'capped: asked again from the same cursor');
+        assert.equal(
+          cms.requests[2].updatedSince,
+          '2026-03-28T10:00:00.000Z',
+          'capped: asked again from the same cursor',
+        );
         assert.deepEqual(await fired(h, 'wf-m'), ['F:paid', 'G:paid', 'H:paid']);
       } finally {
         await h.dispose();
@@ -290,7 +304,9 @@ describe('poll request helpers', () => {
       ['updatedSince', 'C'],
       ['limit', '100'],
     ]);
-    assert.deepEqual(queryPairs({ parameters: [{ name: 'since', value: '{{ $cursor }}' }] }, 'C'), [['since', 'C']]);
+    assert.deepEqual(queryPairs({ parameters: [{ name: 'since', value: '{{ $cursor }}' }] }, 'C'), [
+      ['since', 'C'],
+    ]);
   });
 
   test('run by hand, the node polls once and returns the items; in a run, its item', async () => {
@@ -298,12 +314,19 @@ describe('poll request helpers', () => {
     cms.failWith = 0;
     cms.ignoreSince = true;
     const manual = await runNode(pollTriggerNode, {
-      parameters: { url: `${cms.url}/api/orders`, authentication: 'httpBearerAuth', query: { since: '={{ $cursor }}' } },
+      parameters: {
+        url: `${cms.url}/api/orders`,
+        authentication: 'httpBearerAuth',
+        query: { since: '={{ $cursor }}' },
+      },
       credentials: { httpBearerAuth: { token: 'service-workflow-2025' } },
       now: '2026-03-28T10:00:00Z',
     });
     assert.deepEqual(manual.json, [[cms.orders[0]]]);
-    const inRun = await runNode(pollTriggerNode, { parameters: { url: 'http://x.invalid' }, items: [{ _id: 'Z' }] });
+    const inRun = await runNode(pollTriggerNode, {
+      parameters: { url: 'http://x.invalid' },
+      items: [{ _id: 'Z' }],
+    });
     assert.deepEqual(inRun.json, [[{ _id: 'Z' }]]);
   });
 });

@@ -85,11 +85,13 @@ export class PollTrigger implements TriggerKind {
     const hashes = configHashes(node.parameters);
     const stored = await triggers.get(active.id, node.id);
     const saved = readState(stored?.state);
-    if (stored?.timerId && saved.configHash === hashes.config && (await triggers.timerExists(stored.timerId))) return;
+    if (stored?.timerId && saved.configHash === hashes.config && (await triggers.timerExists(stored.timerId)))
+      return;
     const now = clock.now();
     const restart = saved.keysHash !== hashes.keys;
     // Poll now, or when the pending back-off ends for an unchanged configuration.
-    const due = !restart && saved.nextPollAt && saved.consecutiveFailures > 0 ? new Date(saved.nextPollAt) : now;
+    const due =
+      !restart && saved.nextPollAt && saved.consecutiveFailures > 0 ? new Date(saved.nextPollAt) : now;
     const at = due.getTime() > now.getTime() ? due : now;
     await triggers.advance({
       workflowId: active.id,
@@ -125,7 +127,15 @@ export class PollTrigger implements TriggerKind {
     const node = record?.workflow.nodes.find((n) => n.id === nodeId);
     const now = clock.now();
     if (!record?.active || !node || node.disabled || node.type !== POLL_NODE_TYPE) {
-      await triggers.advance({ workflowId, nodeId, kind: 'poll', expectedTimerId: timer.id, next: null, state: { ...saved, nextPollAt: null }, now });
+      await triggers.advance({
+        workflowId,
+        nodeId,
+        kind: 'poll',
+        expectedTimerId: timer.id,
+        next: null,
+        state: { ...saved, nextPollAt: null },
+        now,
+      });
       return;
     }
     await this.startPending(record, node);
@@ -176,7 +186,14 @@ export class PollTrigger implements TriggerKind {
     const result = await triggers.recordKeys(
       candidates,
       limit,
-      { workflowId, nodeId, kind: 'poll', expectedTimerId: timer.id, next: pollTimer(workflowId, nodeId, next), now },
+      {
+        workflowId,
+        nodeId,
+        kind: 'poll',
+        expectedTimerId: timer.id,
+        next: pollTimer(workflowId, nodeId, next),
+        now,
+      },
       (outcome) => ({
         ...saved,
         initialized: true,
@@ -205,18 +222,32 @@ export class PollTrigger implements TriggerKind {
     }
   }
 
-  private async startKeys(record: WorkflowRecord, node: WorkflowNode, keys: readonly KeyCandidate[]): Promise<void> {
+  private async startKeys(
+    record: WorkflowRecord,
+    node: WorkflowNode,
+    keys: readonly KeyCandidate[],
+  ): Promise<void> {
     const started: string[] = [];
     for (const key of keys) {
       if (key.runId && key.item) {
-        await startTriggerRun(this.services, { record, node, items: [key.item], runId: key.runId, mode: 'poll' });
+        await startTriggerRun(this.services, {
+          record,
+          node,
+          items: [key.item],
+          runId: key.runId,
+          mode: 'poll',
+        });
       }
       started.push(key.hash);
     }
     await this.services.triggers.markStarted(record.id, node.id, started);
   }
 
-  private params(active: { id: string; workflow: WorkflowRecord['workflow'] }, node: WorkflowNode, cursor: string): PollParams {
+  private params(
+    active: { id: string; workflow: WorkflowRecord['workflow'] },
+    node: WorkflowNode,
+    cursor: string,
+  ): PollParams {
     return resolvePollParams(node.parameters, cursor, (value) =>
       evaluateOn(value, active, node, {}, this.services.clock, 'parameters'),
     );
@@ -248,7 +279,9 @@ function dedupKeyOf(
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -256,14 +289,19 @@ function stableJson(value: unknown): string {
 function configHashes(parameters: Record<string, unknown>): { keys: string; config: string } {
   const hash = (value: unknown) => createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 32);
   return {
-    keys: hash({ url: parameters.url, itemsPath: parameters.itemsPath ?? '', dedupKey: parameters.dedupKey ?? '' }),
+    keys: hash({
+      url: parameters.url,
+      itemsPath: parameters.itemsPath ?? '',
+      dedupKey: parameters.dedupKey ?? '',
+    }),
     config: hash(parameters),
   };
 }
 
 function lookbackMs(node: WorkflowNode): number {
   const raw = node.parameters.initialLookbackSeconds;
-  const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : 86_400;
+  const seconds =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : 86_400;
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 86_400_000;
 }
 
@@ -290,5 +328,10 @@ function readState(raw: Record<string, unknown> | undefined): PollState {
 }
 
 export function pollTimer(workflowId: string, nodeId: string, at: Date): TriggerTimer {
-  return { id: `poll:${workflowId}:${nodeId}:${at.toISOString()}`, kind: 'poll', dueAt: at, payload: { workflowId, nodeId } };
+  return {
+    id: `poll:${workflowId}:${nodeId}:${at.toISOString()}`,
+    kind: 'poll',
+    dueAt: at,
+    payload: { workflowId, nodeId },
+  };
 }

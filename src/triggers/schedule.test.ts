@@ -6,13 +6,13 @@ import {
   compileRules,
   localeWeek,
   nextTick,
+  scheduleInterval,
   scheduleParams,
+  scheduleTriggerNode,
   stableInt,
   tickItem,
   toCronExpression,
-  scheduleInterval,
 } from '../nodes/schedule-trigger.node.js';
-import { scheduleTriggerNode } from '../nodes/schedule-trigger.node.js';
 import { runNode } from '../testing/run-node.js';
 import { ScheduleTrigger } from './schedule.js';
 import { type Harness, harness, triggerFixtures } from './test-harness.js';
@@ -67,7 +67,10 @@ for (const fixture of triggerFixtures()) {
           ['2026-03-28T10:01:00.000+00:00', '2026-03-28T10:02:00.000+00:00', '2026-03-28T10:03:00.000+00:00'],
         );
         assert.equal(await h.store.timers.countPending(), 1, 'always exactly one pending tick');
-        assert.equal((await h.store.triggers.get('wf-s', 'sched'))?.state.nextTick, '2026-03-28T10:04:00.000Z');
+        assert.equal(
+          (await h.store.triggers.get('wf-s', 'sched'))?.state.nextTick,
+          '2026-03-28T10:04:00.000Z',
+        );
       } finally {
         await h.dispose();
       }
@@ -77,7 +80,12 @@ for (const fixture of triggerFixtures()) {
       const h = await harness(fixture, '2026-03-28T10:00:30.000Z');
       try {
         const { saved, node } = await activate(h, 'wf-r', everyMinute);
-        const [pending] = await h.store.timers.claimDue(new Date('2026-03-28T10:01:00Z'), 10, 'dead-process', 5_000);
+        const [pending] = await h.store.timers.claimDue(
+          new Date('2026-03-28T10:01:00Z'),
+          10,
+          'dead-process',
+          5_000,
+        );
         assert.ok(pending, 'the tick was claimed by a process that then died');
 
         h.restart();
@@ -105,7 +113,10 @@ for (const fixture of triggerFixtures()) {
       const h = await harness(fixture, '2026-03-28T10:00:30.000Z');
       try {
         const { kind, loop } = await activate(h, 'wf-e', everyMinute);
-        const edited = await h.save('wf-e', doc({ rule: { interval: [{ field: 'cronExpression', expression: '0 */5 * * * *' }] } }));
+        const edited = await h.save(
+          'wf-e',
+          doc({ rule: { interval: [{ field: 'cronExpression', expression: '0 */5 * * * *' }] } }),
+        );
         await kind.activate(edited, edited.workflow.nodes[0]);
         assert.equal(await h.store.timers.countPending(), 1);
         assert.equal(await tickAt(h, loop, '2026-03-28T10:01:00Z'), 0, 'the old minute tick is gone');
@@ -134,7 +145,10 @@ for (const fixture of triggerFixtures()) {
         assert.equal(await loop.tick(), 1);
         await h.settle();
         assert.equal((await h.runs('wf-m')).length, 0);
-        assert.equal((await h.store.triggers.get('wf-m', 'sched'))?.state.nextTick, '2026-03-28T10:04:00.000Z');
+        assert.equal(
+          (await h.store.triggers.get('wf-m', 'sched'))?.state.nextTick,
+          '2026-03-28T10:04:00.000Z',
+        );
         assert.equal(await tickAt(h, loop, '2026-03-28T10:04:00Z'), 1);
         assert.equal((await h.runs('wf-m')).length, 1);
       } finally {
@@ -175,7 +189,10 @@ for (const fixture of triggerFixtures()) {
         );
         // 08:30:15 in Paris is 07:30:15Z before the change (CET) and 06:30:15Z after (CEST).
         assert.equal(await tickAt(h, loop, '2026-03-28T07:30:15Z'), 1);
-        assert.equal((await h.store.triggers.get('wf-p', 'sched'))?.state.nextTick, '2026-03-29T06:30:15.000Z');
+        assert.equal(
+          (await h.store.triggers.get('wf-p', 'sched'))?.state.nextTick,
+          '2026-03-29T06:30:15.000Z',
+        );
         assert.equal(await tickAt(h, loop, '2026-03-29T06:30:15Z'), 1);
         const items = (await h.runs('wf-p')).map((r) => r.triggerItems[0].json);
         assert.deepEqual(
@@ -203,7 +220,13 @@ describe('schedule arithmetic (n8n GenericFunctions)', () => {
       const next = nextTick(rules, last, at, zone);
       if (!next) break;
       out.push(next.at.toISOString());
-      last = rules.map((r, j) => (next.rules.includes(j) ? (r.recurrence.activated ? valueAt(r, next.at, zone) : null) : (last[j] ?? null)));
+      last = rules.map((r, j) =>
+        next.rules.includes(j)
+          ? r.recurrence.activated
+            ? valueAt(r, next.at, zone)
+            : null
+          : (last[j] ?? null),
+      );
       at = next.at;
     }
     return out;
@@ -211,14 +234,19 @@ describe('schedule arithmetic (n8n GenericFunctions)', () => {
   const valueAt = (r: ReturnType<typeof compileRules>[number], at: Date, zone: string) => {
     const dt = DateTime.fromJSDate(at, { zone });
     if (!r.recurrence.activated) return null;
-    return { hours: dt.hour, days: dt.ordinal, weeks: localeWeek(dt), months: dt.month - 1 }[r.recurrence.typeInterval];
+    return { hours: dt.hour, days: dt.ordinal, weeks: localeWeek(dt), months: dt.month - 1 }[
+      r.recurrence.typeInterval
+    ];
   };
 
   test("the open second comes from workflow and node ids, as n8n's stableInt", () => {
     // n8n's ScheduleTrigger test: no workflow id and node id `1` (key `:1`) give second 13, minute 47.
     assert.equal(stableInt(':1', 'second', 0, 60), 13);
     assert.equal(stableInt(':1', 'minute', 0, 60), 47);
-    assert.equal(toCronExpression(interval({ field: 'minutes', minutesInterval: 5 }), ':1'), '13 */5 * * * *');
+    assert.equal(
+      toCronExpression(interval({ field: 'minutes', minutesInterval: 5 }), ':1'),
+      '13 */5 * * * *',
+    );
   });
 
   test('cron expressions per field, with n8n defaults', () => {
@@ -229,31 +257,47 @@ describe('schedule arithmetic (n8n GenericFunctions)', () => {
     assert.equal(cron({}), '13 0 0 * * *', 'default rule: every day at midnight');
     assert.equal(cron({ field: 'weeks', triggerAtDay: [1, 5], triggerAtHour: 9 }), '13 0 9 * * 1,5');
     assert.equal(cron({ field: 'weeks' }), '13 0 0 * * 0', 'default weekday: Sunday');
-    assert.equal(cron({ field: 'months', monthsInterval: 2, triggerAtDayOfMonth: 15, triggerAtHour: 8 }), '13 0 8 15 */2 *');
+    assert.equal(
+      cron({ field: 'months', monthsInterval: 2, triggerAtDayOfMonth: 15, triggerAtHour: 8 }),
+      '13 0 8 15 */2 *',
+    );
     assert.equal(cron({ field: 'cronExpression', expression: ' 0 9 * * 1-5 ' }), '0 9 * * 1-5');
   });
 
   test('intervals cron cannot count are filtered by the recurrence rules', () => {
-    assert.deepEqual(ticks({ rule: { interval: [{ field: 'hours', hoursInterval: 18, triggerAtMinute: 0 }] } }, '2026-01-01T00:30:00Z', 3, 'UTC'), [
-      '2026-01-01T01:00:13.000Z',
-      '2026-01-01T19:00:13.000Z',
-      '2026-01-02T13:00:13.000Z',
-    ]);
-    assert.deepEqual(ticks({ rule: { interval: [{ field: 'days', daysInterval: 3, triggerAtHour: 9 }] } }, '2026-01-01T00:00:00Z', 3), [
-      '2026-01-01T09:00:13.000Z',
-      '2026-01-04T09:00:13.000Z',
-      '2026-01-07T09:00:13.000Z',
-    ]);
-    assert.deepEqual(ticks({ rule: { interval: [{ field: 'seconds', secondsInterval: 20 }] } }, '2026-01-01T00:00:05Z', 3), [
-      '2026-01-01T00:00:20.000Z',
-      '2026-01-01T00:00:40.000Z',
-      '2026-01-01T00:01:00.000Z',
-    ]);
+    assert.deepEqual(
+      ticks(
+        { rule: { interval: [{ field: 'hours', hoursInterval: 18, triggerAtMinute: 0 }] } },
+        '2026-01-01T00:30:00Z',
+        3,
+        'UTC',
+      ),
+      ['2026-01-01T01:00:13.000Z', '2026-01-01T19:00:13.000Z', '2026-01-02T13:00:13.000Z'],
+    );
+    assert.deepEqual(
+      ticks(
+        { rule: { interval: [{ field: 'days', daysInterval: 3, triggerAtHour: 9 }] } },
+        '2026-01-01T00:00:00Z',
+        3,
+      ),
+      ['2026-01-01T09:00:13.000Z', '2026-01-04T09:00:13.000Z', '2026-01-07T09:00:13.000Z'],
+    );
+    assert.deepEqual(
+      ticks({ rule: { interval: [{ field: 'seconds', secondsInterval: 20 }] } }, '2026-01-01T00:00:05Z', 3),
+      ['2026-01-01T00:00:20.000Z', '2026-01-01T00:00:40.000Z', '2026-01-01T00:01:00.000Z'],
+    );
   });
 
   test('two rules due at one instant make one tick naming both', () => {
     const rules = compileRules(
-      scheduleParams.parse({ rule: { interval: [{ field: 'cronExpression', expression: '0 0 * * * *' }, { field: 'cronExpression', expression: '0 */30 * * * *' }] } }),
+      scheduleParams.parse({
+        rule: {
+          interval: [
+            { field: 'cronExpression', expression: '0 0 * * * *' },
+            { field: 'cronExpression', expression: '0 */30 * * * *' },
+          ],
+        },
+      }),
       'k',
       'UTC',
     );
@@ -286,11 +330,17 @@ describe('schedule arithmetic (n8n GenericFunctions)', () => {
       Year: '2023',
       timestamp: '2023-12-28T15:47:13.000+01:00',
     });
-    assert.equal(tickItem(new Date('2026-01-02T00:05:00Z'), 'UTC')['Readable date'], 'January 2nd 2026, 12:05:00 am');
+    assert.equal(
+      tickItem(new Date('2026-01-02T00:05:00Z'), 'UTC')['Readable date'],
+      'January 2nd 2026, 12:05:00 am',
+    );
   });
 
   test('run by hand, the node emits an item for now; scheduled, the tick item', async () => {
-    const manual = await runNode(scheduleTriggerNode, { now: '2026-03-28T10:00:00Z', timezone: 'Europe/Paris' });
+    const manual = await runNode(scheduleTriggerNode, {
+      now: '2026-03-28T10:00:00Z',
+      timezone: 'Europe/Paris',
+    });
     assert.equal(manual.json[0][0].timestamp, '2026-03-28T11:00:00.000+01:00');
     const scheduled = await runNode(scheduleTriggerNode, { items: [{ timestamp: 'x' }] });
     assert.deepEqual(scheduled.json, [[{ timestamp: 'x' }]]);

@@ -96,11 +96,7 @@ export class ScheduleTrigger implements TriggerKind {
     const plan = planFor(active.id, active.workflow, node);
     const stored = await triggers.get(active.id, node.id);
     const saved = readState(stored?.state);
-    if (
-      stored?.timerId &&
-      saved.configHash === plan.hash &&
-      (await triggers.timerExists(stored.timerId))
-    ) {
+    if (stored?.timerId && saved.configHash === plan.hash && (await triggers.timerExists(stored.timerId))) {
       return; // Same rules, tick still pending: a restart or a second activation changes nothing.
     }
     const now = clock.now();
@@ -161,7 +157,10 @@ export class ScheduleTrigger implements TriggerKind {
     if (saved.configHash !== plan.hash) {
       // Rules changed without an activation: start over from now, this tick belonged to the old rules.
       last = [];
-    } else if (now.getTime() - tick.getTime() <= this.missedAfterMs || plan.params.missedTicks === 'runOnce') {
+    } else if (
+      now.getTime() - tick.getTime() <= this.missedAfterMs ||
+      plan.params.missedTicks === 'runOnce'
+    ) {
       await startTriggerRun(this.services, {
         record,
         node,

@@ -78,13 +78,16 @@ export async function startTriggerRun(services: TriggerServices, run: TriggerRun
   }
   services.queue
     .submit({ runId: run.runId })
-    .catch((error) => services.logger.error({ err: error, runId: run.runId }, 'triggered run failed to continue'));
+    .catch((error) =>
+      services.logger.error({ err: error, runId: run.runId }, 'triggered run failed to continue'),
+    );
   return true;
 }
 
 function unavailable(what: string): never {
   throw new ExpressionError(`${what} is not available here`, {
-    description: 'Trigger expressions (dedup keys, filters) see only $json, $now, $today, $workflow and $vars.',
+    description:
+      'Trigger expressions (dedup keys, filters) see only $json, $now, $today, $workflow and $vars.',
   });
 }
 

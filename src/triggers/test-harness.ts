@@ -10,7 +10,12 @@ import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { createRegistry } from '../nodes/registry.js';
 import { EmbeddedQueue } from '../queue/embedded.js';
 import { type TimerHandler, TimerLoop } from '../queue/timer-loop.js';
-import { postgresFixture, sqliteMemoryFixture, type StoreFixture, type TestDatabase } from '../store/conformance/fixtures.js';
+import {
+  postgresFixture,
+  type StoreFixture,
+  sqliteMemoryFixture,
+  type TestDatabase,
+} from '../store/conformance/fixtures.js';
 import type { Store } from '../store/index.js';
 import type { TriggerLogger, TriggerServices } from './shared.js';
 
@@ -34,16 +39,40 @@ export interface Harness {
   /** The current "process"; `restart()` replaces it. */
   proc: Process;
   restart(): Process;
-  save(id: string, doc: WorkflowInput, active?: boolean): Promise<{ id: string; version: number; workflow: ReturnType<typeof workflowSchema.parse> }>;
+  save(
+    id: string,
+    doc: WorkflowInput,
+    active?: boolean,
+  ): Promise<{ id: string; version: number; workflow: ReturnType<typeof workflowSchema.parse> }>;
   runs(workflowId?: string): Promise<RunRecord[]>;
   /** Waits (without the wall clock) until every submitted run reached its end or a pause. */
   settle(): Promise<void>;
   dispose(): Promise<void>;
 }
 
+/**
+ * PostgreSQL errors of Kysely's migration introspection, which reads the catalog of EVERY schema
+ * (`pg_get_serial_sequence`, `has_schema_privilege` per table) and fails when another test drops
+ * or creates its schema or tables at that moment: schema (3F000), table (42P01) or column (42703)
+ * "does not exist". A test-infrastructure race, not one of the code under test.
+ */
+const CATALOG_RACE = new Set(['3F000', '42P01', '42703']);
+
+/** Opens a fresh database, retrying the catalog race above. */
+export async function openFresh(fixture: StoreFixture): Promise<{ database: TestDatabase; store: Store }> {
+  for (let attempt = 1; ; attempt++) {
+    const database = await fixture.database();
+    try {
+      return { database, store: await database.open() };
+    } catch (error) {
+      await database.dispose().catch(() => {});
+      if (!CATALOG_RACE.has(String((error as { code?: string }).code)) || attempt >= 5) throw error;
+    }
+  }
+}
+
 export async function harness(fixture: StoreFixture, start = '2026-03-28T10:00:00.000Z'): Promise<Harness> {
-  const database: TestDatabase = await fixture.database();
-  const store = await database.open();
+  const { database, store } = await openFresh(fixture);
   const clock = new ManualClock(start);
   const registry = createRegistry();
   const make = (): Process => {
@@ -92,7 +121,9 @@ export async function harness(fixture: StoreFixture, start = '2026-03-28T10:00:0
     },
     async runs(workflowId) {
       const page = await store.runs.listRuns({ workflowId, limit: 500 });
-      return [...page.items].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+      return [...page.items].sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+      );
     },
     async settle() {
       for (let i = 0; i < 2000; i++) {

@@ -4,10 +4,19 @@ import { ManualClock } from '../engine/clock.js';
 import { type Workflow, workflowSchema } from '../engine/workflow.js';
 import { publicPath, WebhookConflictError, WebhookTrigger } from './webhook.js';
 
-function flow(name: string, hooks: { name: string; parameters: Record<string, unknown>; webhookId?: string }[]): Workflow {
+function flow(
+  name: string,
+  hooks: { name: string; parameters: Record<string, unknown>; webhookId?: string }[],
+): Workflow {
   return workflowSchema.parse({
     name,
-    nodes: hooks.map((h, i) => ({ id: `n${i}`, name: h.name, type: 'webhook', parameters: h.parameters, webhookId: h.webhookId })),
+    nodes: hooks.map((h, i) => ({
+      id: `n${i}`,
+      name: h.name,
+      type: 'webhook',
+      parameters: h.parameters,
+      webhookId: h.webhookId,
+    })),
   });
 }
 
@@ -43,7 +52,11 @@ test('matching: literal paths first, then the most literal pattern; other method
   assert.deepEqual(byId.kind === 'found' && byId.match.params, { id: '7' });
   assert.equal(trigger.match('POST', ['users', '7']).kind, 'found');
   const postMe = trigger.match('POST', ['users', 'me']);
-  assert.equal(postMe.kind === 'found' && postMe.match.registration.node.name, 'Post', 'a pattern takes the methods the literal path lacks');
+  assert.equal(
+    postMe.kind === 'found' && postMe.match.registration.node.name,
+    'Post',
+    'a pattern takes the methods the literal path lacks',
+  );
   assert.deepEqual(trigger.match('PUT', ['users', '7']), { kind: 'method', methods: ['GET', 'POST'] });
   assert.deepEqual(trigger.match('GET', ['users']), { kind: 'none' });
   await trigger.deactivate('w');
@@ -101,7 +114,10 @@ test('test listeners: one call, 120 s, per workflow; conflicts between workflows
   assert.deepEqual(expiresAt, new Date(clock.now().getTime() + 120_000));
   assert.equal(trigger.matchTest('GET', ['try']).kind, 'found');
   assert.equal(trigger.match('GET', ['try']).kind, 'none', 'production stays off');
-  assert.throws(() => trigger.listenForTest(active('other', flow('O', [{ name: 'H', parameters: { path: 'try' } }]))), WebhookConflictError);
+  assert.throws(
+    () => trigger.listenForTest(active('other', flow('O', [{ name: 'H', parameters: { path: 'try' } }]))),
+    WebhookConflictError,
+  );
   assert.equal(trigger.consumeTest('w'), true);
   assert.equal(trigger.consumeTest('w'), false, 'only the first call runs');
   trigger.listenForTest(active('w', wf));

@@ -77,7 +77,11 @@ class PathTable {
     for (const other of this.all()) {
       if (other.workflowId === candidate.workflowId) {
         // Its own registrations, and those of a version it replaces, are no conflict.
-        if (ignoreSameWorkflow || other.node.name === candidate.node.name || other.version !== candidate.version)
+        if (
+          ignoreSameWorkflow ||
+          other.node.name === candidate.node.name ||
+          other.version !== candidate.version
+        )
           continue;
       }
       if (shapeOf(other.segments) !== shape) continue;
@@ -166,7 +170,9 @@ export class WebhookTrigger implements TriggerKind {
     const problems = this.live.conflicts(built.registration);
     if (problems.length > 0) throw new WebhookConflictError(problems);
     // A newer version of the same workflow replaces its older registrations node by node.
-    const kept = this.live.of(active.id).filter((r) => r.node.name !== node.name && r.version === active.version);
+    const kept = this.live
+      .of(active.id)
+      .filter((r) => r.node.name !== node.name && r.version === active.version);
     this.live.set(active.id, [...kept, built.registration]);
   }
 
@@ -234,7 +240,11 @@ type Built = { registration: WebhookRegistration } | { problems: string[] };
 function buildRegistration(active: ActiveWorkflow, node: WorkflowNode, test: boolean): Built {
   const label = `Webhook node '${node.name}'`;
   if (containsExpression(node.parameters)) {
-    return { problems: [`${label}: its parameters must be fixed values (expressions are not supported on webhook settings)`] };
+    return {
+      problems: [
+        `${label}: its parameters must be fixed values (expressions are not supported on webhook settings)`,
+      ],
+    };
   }
   const parsed = webhookParams.safeParse(node.parameters);
   if (!parsed.success) {
@@ -244,7 +254,8 @@ function buildRegistration(active: ActiveWorkflow, node: WorkflowNode, test: boo
   }
   const params = parsed.data;
   const problems: string[] = [];
-  if (params.responseMode === 'streaming') problems.push(`${label}: the 'streaming' response mode is not supported`);
+  if (params.responseMode === 'streaming')
+    problems.push(`${label}: the 'streaming' response mode is not supported`);
   const auth = params.authentication;
   if (auth !== 'none' && !node.credentials?.[WEBHOOK_CREDENTIALS[auth]]) {
     problems.push(`${label}: authentication '${auth}' needs a '${WEBHOOK_CREDENTIALS[auth]}' credential`);
@@ -291,7 +302,8 @@ export function publicPath(raw: string, webhookId?: string): { segments: string[
     }
     if (segment.startsWith(':')) {
       const name = segment.slice(1);
-      if (!/^[A-Za-z0-9_-]+$/.test(name)) return { problem: `parameter 'path': invalid parameter name '${segment}'` };
+      if (!/^[A-Za-z0-9_-]+$/.test(name))
+        return { problem: `parameter 'path': invalid parameter name '${segment}'` };
       if (names.has(name)) return { problem: `parameter 'path': parameter '${segment}' appears twice` };
       names.add(name);
     }
@@ -352,7 +364,8 @@ function matchSegments(pattern: string[], segments: string[]): Record<string, st
   if (pattern.length !== segments.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
-    if (isParam(pattern[i])) Object.defineProperty(params, pattern[i].slice(1), { value: segments[i], enumerable: true });
+    if (isParam(pattern[i]))
+      Object.defineProperty(params, pattern[i].slice(1), { value: segments[i], enumerable: true });
     else if (pattern[i] !== segments[i]) return null;
   }
   return params;

@@ -86,7 +86,9 @@ async function runsOf(server: TestServer, automationId: string): Promise<RunReco
 }
 
 async function executed(server: TestServer, runId: string): Promise<string[]> {
-  return (await server.runtime.store.runs.listSteps(runId)).filter((s) => s.status === 'succeeded').map((s) => s.nodeName);
+  return (await server.runtime.store.runs.listSteps(runId))
+    .filter((s) => s.status === 'succeeded')
+    .map((s) => s.nodeName);
 }
 
 for (const database of testDatabases()) {
@@ -95,7 +97,10 @@ for (const database of testDatabases()) {
       withServer(
         async (server) => {
           const paid = await deploy(server, eventFlow('paid', { eventType: 'order.paid' }));
-          const big = await deploy(server, eventFlow('big orders', { eventType: 'order.*', filter: '={{ $json.data.total > 100 }}' }));
+          const big = await deploy(
+            server,
+            eventFlow('big orders', { eventType: 'order.*', filter: '={{ $json.data.total > 100 }}' }),
+          );
           const invoices = await deploy(server, eventFlow('invoices', { eventType: 'invoice.created' }));
           const inactive = await deploy(server, eventFlow('inactive', { eventType: 'order.paid' }), false);
 
@@ -108,13 +113,16 @@ for (const database of testDatabases()) {
           assert.equal(run.status, 'succeeded');
           assert.equal(run.mode, 'event');
           const item = run.triggerItems[0].json;
-          assert.deepEqual({ ...item, receivedAt: undefined }, {
-            type: 'order.paid',
-            data: { orderId: 1, total: 50 },
-            key: null,
-            receivedAt: undefined,
-            idempotencyKey: null,
-          });
+          assert.deepEqual(
+            { ...item, receivedAt: undefined },
+            {
+              type: 'order.paid',
+              data: { orderId: 1, total: 50 },
+              key: null,
+              receivedAt: undefined,
+              idempotencyKey: null,
+            },
+          );
           assert.equal(item.receivedAt, server.clock.now().toISOString());
 
           const large = await send(server, { type: 'order.paid', data: { orderId: 2, total: 150 } });
@@ -130,7 +138,10 @@ for (const database of testDatabases()) {
           assert.deepEqual(none.body, { runs: [], resumed: [] });
 
           // Deactivated: no more runs.
-          await server.request('PATCH', `/api/automations/${paid}/toggle`, { as: 'editor', json: { isActive: false } });
+          await server.request('PATCH', `/api/automations/${paid}/toggle`, {
+            as: 'editor',
+            json: { isActive: false },
+          });
           const after = await send(server, { type: 'order.paid', data: { total: 1 } });
           assert.deepEqual(after.body.runs, []);
         },
@@ -141,12 +152,24 @@ for (const database of testDatabases()) {
       withServer(
         async (server) => {
           const id = await deploy(server, eventFlow('paid', { eventType: 'order.paid' }));
-          const first = await send(server, { type: 'order.paid', data: { orderId: 9 }, idempotencyKey: 'pay-9' });
+          const first = await send(server, {
+            type: 'order.paid',
+            data: { orderId: 9 },
+            idempotencyKey: 'pay-9',
+          });
           assert.equal(first.status, 202);
-          const again = await send(server, { type: 'order.paid', data: { orderId: 9 }, idempotencyKey: 'pay-9' });
+          const again = await send(server, {
+            type: 'order.paid',
+            data: { orderId: 9 },
+            idempotencyKey: 'pay-9',
+          });
           assert.equal(again.status, 200);
           assert.deepEqual(again.body, first.body);
-          const header = await send(server, { type: 'order.paid', data: { orderId: 9 } }, { 'idempotency-key': 'pay-9' });
+          const header = await send(
+            server,
+            { type: 'order.paid', data: { orderId: 9 } },
+            { 'idempotency-key': 'pay-9' },
+          );
           assert.equal(header.status, 200, 'the Idempotency-Key header counts too');
           const concurrent = await Promise.all(
             [1, 2, 3].map(() => send(server, { type: 'order.paid', data: {}, idempotencyKey: 'pay-10' })),
@@ -164,7 +187,10 @@ for (const database of testDatabases()) {
       withServer(
         async (server) => {
           const id = await deploy(server, waitFlow, false);
-          const started = await server.request('POST', `/api/automations/${id}/run`, { as: 'editor', json: {} });
+          const started = await server.request('POST', `/api/automations/${id}/run`, {
+            as: 'editor',
+            json: {},
+          });
           assert.equal(started.status, 200, started.text);
           assert.equal(started.body.status, 'waiting');
           const runId = started.body.id as string;
@@ -175,10 +201,18 @@ for (const database of testDatabases()) {
           assert.deepEqual(paid.body.resumed, [runId]);
           const run = await runUntil(server, runId, finished);
           assert.equal(run.status, 'succeeded');
-          assert.deepEqual(await executed(server, runId), ['Start', 'Order', 'Wait for payment', 'Thank you']);
+          assert.deepEqual(await executed(server, runId), [
+            'Start',
+            'Order',
+            'Wait for payment',
+            'Thank you',
+          ]);
           const steps = await server.runtime.store.runs.listSteps(runId);
           const thanks = steps.find((s) => s.nodeName === 'Thank you');
-          assert.deepEqual((thanks?.output?.[0][0].json as Params).data, { orderId: 42, total: 99 });
+          assert.deepEqual((thanks?.output?.[0][0].json as Params | undefined)?.data, {
+            orderId: 42,
+            total: 99,
+          });
           const twice = await send(server, { type: 'order.paid', key: 42, data: {} });
           assert.deepEqual(twice.body.resumed, [], 'a wait is resumed once');
 
@@ -186,7 +220,12 @@ for (const database of testDatabases()) {
           (server.clock as ManualClock).advance(7 * 86_400_000 + 1000);
           const timedOut = await runUntil(server, late.body.id, finished);
           assert.equal(timedOut.status, 'succeeded');
-          assert.deepEqual(await executed(server, timedOut.id), ['Start', 'Order', 'Wait for payment', 'Timed out']);
+          assert.deepEqual(await executed(server, timedOut.id), [
+            'Start',
+            'Order',
+            'Wait for payment',
+            'Timed out',
+          ]);
           const none = await send(server, { type: 'order.paid', key: 42, data: {} });
           assert.deepEqual(none.body.resumed, [], 'a timed-out wait no longer listens');
         },
@@ -198,9 +237,15 @@ for (const database of testDatabases()) {
         async (server) => {
           const anonymous = await server.request('POST', '/api/events', { json: { type: 'a' } });
           assert.equal(anonymous.status, 401);
-          const viewer = await server.request('POST', '/api/events', { as: { apiKey: 'viewer' }, json: { type: 'a' } });
+          const viewer = await server.request('POST', '/api/events', {
+            as: { apiKey: 'viewer' },
+            json: { type: 'a' },
+          });
           assert.equal(viewer.status, 403);
-          const user = await server.request('POST', '/api/events', { as: 'editor', json: { type: 'a', data: [] } });
+          const user = await server.request('POST', '/api/events', {
+            as: 'editor',
+            json: { type: 'a', data: [] },
+          });
           assert.equal(user.status, 202, 'a signed-in editor may send events too');
           const noType = await send(server, { data: {} });
           assert.equal(noType.status, 400);

@@ -11,18 +11,25 @@ import { describe, it } from 'node:test';
 import type { ManualClock } from '../../src/engine/clock.js';
 import type { RunRecord } from '../../src/engine/ports.js';
 import { startTestServer, type TestServer, testDatabases } from '../../src/testing/server.js';
-import { deploy, setNode, withServer } from './webhooks-kit.js';
+import { credential, deploy, setNode, withServer } from './webhooks-kit.js';
 
 type Params = Record<string, unknown>;
 
 /** Start → Link (the resume URL) → Wait (webhook) → After (reads the body). */
-function approvalFlow(wait: Params): Params {
+function approvalFlow(wait: Params, credentials?: Record<string, { name: string }>): Params {
   return {
     name: 'approval',
     nodes: [
       { id: 'm', name: 'Start', type: 'manualTrigger', parameters: {} },
       { id: 'l', position: [200, 0], ...setNode('Link', 'url', '={{ $execution.resumeUrl }}') },
-      { id: 'w', name: 'Wait', type: 'wait', position: [400, 0], parameters: { resume: 'webhook', ...wait } },
+      {
+        id: 'w',
+        name: 'Wait',
+        type: 'wait',
+        position: [400, 0],
+        parameters: { resume: 'webhook', ...wait },
+        ...(credentials ? { credentials } : {}),
+      },
       { id: 'a', position: [600, 0], ...setNode('After', 'approved', '={{ $json.body.approved }}') },
       { id: 't', name: 'Timed out', type: 'noOp', position: [600, 200], parameters: {} },
     ],
@@ -30,7 +37,7 @@ function approvalFlow(wait: Params): Params {
       { from: 'Start', to: 'Link' },
       { from: 'Link', to: 'Wait' },
       { from: 'Wait', output: 'main', to: 'After' },
-      { from: 'Wait', output: 'timeout', to: 'Timed out' },
+      ...(wait.timeoutBranch ? [{ from: 'Wait', output: 'timeout', to: 'Timed out' }] : []),
     ],
   };
 }
@@ -47,8 +54,14 @@ async function runUntil(server: TestServer, id: string, done: (r: RunRecord) => 
 const finished = (r: RunRecord) => ['succeeded', 'failed', 'canceled'].includes(r.status);
 
 /** Runs the automation by hand until its wait; returns the run id and the resume URL's path. */
-async function startWaiting(server: TestServer, automationId: string): Promise<{ runId: string; path: string }> {
-  const started = await server.request('POST', `/api/automations/${automationId}/run`, { as: 'editor', json: {} });
+async function startWaiting(
+  server: TestServer,
+  automationId: string,
+): Promise<{ runId: string; path: string }> {
+  const started = await server.request('POST', `/api/automations/${automationId}/run`, {
+    as: 'editor',
+    json: {},
+  });
   assert.equal(started.status, 200, started.text);
   assert.equal(started.body.status, 'waiting');
   const runId = started.body.id as string;
@@ -59,7 +72,13 @@ async function startWaiting(server: TestServer, automationId: string): Promise<{
   return { runId, path };
 }
 
-async function call(server: TestServer, method: string, path: string, json?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  server: TestServer,
+  method: string,
+  path: string,
+  json?: unknown,
+  headers: Record<string, string> = {},
+) {
   return server.request(method, path, json === undefined ? { headers } : { json, headers });
 }
 
@@ -72,24 +91,45 @@ for (const database of testDatabases()) {
           const { runId, path } = await startWaiting(server, id);
           const token = path.split('/').pop() as string;
 
-          assert.equal((await call(server, 'POST', `/webhook-waiting/${runId}/${token.slice(0, -2)}xx`, {})).status, 404);
-          assert.equal((await call(server, 'POST', `/webhook-waiting/someone-else/${token}`, {})).status, 404);
+          assert.equal(
+            (await call(server, 'POST', `/webhook-waiting/${runId}/${token.slice(0, -2)}xx`, {})).status,
+            404,
+          );
+          assert.equal(
+            (await call(server, 'POST', `/webhook-waiting/someone-else/${token}`, {})).status,
+            404,
+          );
           const get = await call(server, 'GET', path);
           assert.equal(get.status, 405, 'the Wait node accepts POST only');
           assert.equal(get.headers.get('allow'), 'POST');
           assert.equal((await call(server, 'POST', `${path}/extra`, {})).status, 404, 'no suffix configured');
 
-          const resumed = await call(server, 'POST', `${path}?source=mail`, { approved: true }, { 'x-approver': 'ana' });
+          const resumed = await call(
+            server,
+            'POST',
+            `${path}?source=mail`,
+            { approved: true },
+            { 'x-approver': 'ana' },
+          );
           assert.equal(resumed.status, 200, resumed.text);
           assert.deepEqual(resumed.body, { resumed: true, runId });
           const run = await runUntil(server, runId, finished);
           assert.equal(run.status, 'succeeded');
           const steps = await server.runtime.store.runs.listSteps(runId);
           const after = steps.find((s) => s.nodeName === 'After')?.output?.[0][0].json as Params;
-          assert.equal(after.approved, true);
+          assert.deepEqual(after.body, { approved: true }, 'the body reaches the next node');
+          assert.equal(
+            after.approved,
+            'true',
+            'and its expressions ($json.body.approved, as a string field)',
+          );
           assert.deepEqual(after.query, { source: 'mail' });
           assert.equal((after.headers as Params)['x-approver'], 'ana');
-          assert.equal(steps.filter((s) => s.nodeName === 'Link').length, 1, 'resumed after the wait, not from the trigger');
+          assert.equal(
+            steps.filter((s) => s.nodeName === 'Link').length,
+            1,
+            'resumed after the wait, not from the trigger',
+          );
 
           const again = await call(server, 'POST', path, { approved: false });
           assert.equal(again.status, 409, 'one-time');
@@ -125,6 +165,29 @@ for (const database of testDatabases()) {
           const after = steps.find((s) => s.nodeName === 'After')?.output?.[0][0].json as Params;
           assert.deepEqual(after.query, { approved: 'yes' });
           assert.deepEqual(after.body, {});
+        },
+        { database },
+      ));
+
+    it("the Wait node's incomingAuthentication guards the URL too; the secret header is redacted", () =>
+      withServer(
+        async (server) => {
+          if (!(await credential(server, 'httpHeaderAuth', 'approver', { name: 'X-Token', value: 's3cret' })))
+            return;
+          const id = await deploy(
+            server,
+            approvalFlow({ incomingAuthentication: 'headerAuth' }, { httpHeaderAuth: { name: 'approver' } }),
+            false,
+          );
+          const { runId, path } = await startWaiting(server, id);
+          assert.equal((await call(server, 'POST', path, {})).status, 401);
+          assert.equal((await call(server, 'POST', path, {}, { 'x-token': 'wrong' })).status, 403);
+          const ok = await call(server, 'POST', path, { approved: true }, { 'x-token': 's3cret' });
+          assert.equal(ok.status, 200, ok.text);
+          await runUntil(server, runId, finished);
+          const steps = await server.runtime.store.runs.listSteps(runId);
+          const after = steps.find((s) => s.nodeName === 'After')?.output?.[0][0].json as Params;
+          assert.equal((after.headers as Params)['x-token'], '[redacted]');
         },
         { database },
       ));

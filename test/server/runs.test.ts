@@ -150,6 +150,28 @@ for (const database of testDatabases()) {
       );
     });
 
+    it('asks a run executing in this process to stop at the next node (202)', async () => {
+      const id = await createAutomation(server, greetWorkflow('Busy'));
+      const runId = await queuedRun(id);
+      const engine = server.runtime.engine;
+      const asked: string[] = [];
+      // Stands for a run between two nodes here: the engine holds its abort controller.
+      const original = engine.cancel;
+      engine.cancel = (rid: string) => {
+        asked.push(rid);
+        return true;
+      };
+      try {
+        const res = await server.request('POST', `/api/automation-runs/${runId}/cancel`, { as: 'editor' });
+        expectStatus(res, 202);
+        assert.equal(res.body.status, 'queued', 'the engine ends it itself, at its next checkpoint');
+      } finally {
+        engine.cancel = original;
+      }
+      assert.deepEqual(asked, [runId]);
+      assert.deepEqual(await auditActions(server, runId), ['run.canceled']);
+    });
+
     it('deletes a finished run with its steps, and refuses (409) while it is queued', async () => {
       const id = await createAutomation(server, greetWorkflow('Deletable'));
       const run = await server.request('POST', `/api/automations/${id}/run`, { as: 'editor' });

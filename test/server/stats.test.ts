@@ -42,6 +42,7 @@ for (const database of testDatabases()) {
       await start(ids.greet, 'test'); // left out of every count
       clock.set('2026-01-02T05:00:00.000Z');
       await start(ids.greet);
+      clock.set('2026-01-02T05:00:01.000Z');
       await start(ids.waits);
       clock.set('2026-01-02T05:20:00.000Z');
     });

@@ -14,7 +14,10 @@ for (const database of testDatabases()) {
     it('the same Idempotency-Key returns the first answer and starts no second run', () =>
       withServer(
         async (server) => {
-          const id = await deploy(server, webhookFlow({ path: 'orders', httpMethod: 'POST', immediateResponse: 'runId' }));
+          const id = await deploy(
+            server,
+            webhookFlow({ path: 'orders', httpMethod: 'POST', immediateResponse: 'runId' }),
+          );
           const headers = { 'idempotency-key': 'order-1001' };
           const first = await call(server, 'POST', '/webhook/orders', { json: { n: 1 }, headers });
           assert.equal(first.status, 202);
@@ -22,7 +25,10 @@ for (const database of testDatabases()) {
           assert.equal(again.status, 202);
           assert.deepEqual(again.body, first.body);
           assert.equal(again.headers.get('idempotent-replayed'), 'true');
-          const other = await call(server, 'POST', '/webhook/orders', { json: { n: 2 }, headers: { 'idempotency-key': 'order-1002' } });
+          const other = await call(server, 'POST', '/webhook/orders', {
+            json: { n: 2 },
+            headers: { 'idempotency-key': 'order-1002' },
+          });
           assert.notEqual(other.body.runId, first.body.runId);
           const without = await call(server, 'POST', '/webhook/orders', { json: { n: 3 } });
           assert.equal(without.status, 202);
@@ -34,9 +40,14 @@ for (const database of testDatabases()) {
     it('concurrent duplicates start exactly one run and all get its runId', () =>
       withServer(
         async (server) => {
-          const id = await deploy(server, webhookFlow({ path: 'burst', httpMethod: 'POST', immediateResponse: 'runId' }));
+          const id = await deploy(
+            server,
+            webhookFlow({ path: 'burst', httpMethod: 'POST', immediateResponse: 'runId' }),
+          );
           const replies = await Promise.all(
-            Array.from({ length: 20 }, () => call(server, 'POST', '/webhook/burst', { json: {}, headers: { 'idempotency-key': 'same' } })),
+            Array.from({ length: 20 }, () =>
+              call(server, 'POST', '/webhook/burst', { json: {}, headers: { 'idempotency-key': 'same' } }),
+            ),
           );
           const runs = await runsOf(server, id);
           assert.equal(runs.length, 1);
@@ -53,7 +64,12 @@ for (const database of testDatabases()) {
         async (server) => {
           const id = await deploy(
             server,
-            webhookFlow({ path: 'crm', httpMethod: 'POST', immediateResponse: 'runId', idempotency: { bodyField: 'notification.id', windowSeconds: 60 } }),
+            webhookFlow({
+              path: 'crm',
+              httpMethod: 'POST',
+              immediateResponse: 'runId',
+              idempotency: { bodyField: 'notification.id', windowSeconds: 60 },
+            }),
           );
           const body = { notification: { id: 42 }, actionType: 'GENERER_DEVIS' };
           const a = await call(server, 'POST', '/webhook/crm', { json: body });
@@ -64,7 +80,10 @@ for (const database of testDatabases()) {
           assert.notEqual(c.body.runId, a.body.runId);
           assert.equal((await runsOf(server, id)).length, 2);
 
-          const off = await deploy(server, webhookFlow({ path: 'off', httpMethod: 'POST', idempotency: { enabled: false } }));
+          const off = await deploy(
+            server,
+            webhookFlow({ path: 'off', httpMethod: 'POST', idempotency: { enabled: false } }),
+          );
           await call(server, 'POST', '/webhook/off', { json: {}, headers: { 'idempotency-key': 'k' } });
           await call(server, 'POST', '/webhook/off', { json: {}, headers: { 'idempotency-key': 'k' } });
           assert.equal((await runsOf(server, off)).length, 2);
@@ -79,7 +98,11 @@ for (const database of testDatabases()) {
             server,
             webhookFlow({ path: 'quote', httpMethod: 'POST', responseMode: 'responseNode' }, [
               setNode('Price', 'price', '={{ $json.body.qty * 10 }}'),
-              respondNode({ respondWith: 'json', responseBody: '={{ { price: $json.price, run: $execution.id } }}', options: { responseCode: 201 } }),
+              respondNode({
+                respondWith: 'json',
+                responseBody: '={{ { price: $json.price, run: $execution.id } }}',
+                options: { responseCode: 201 },
+              }),
             ]),
           );
           const headers = { 'idempotency-key': 'q-1' };

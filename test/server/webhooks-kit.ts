@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { startTestServer, type TestServer, type TestServerOptions } from '../../src/testing/server.js';
 
-export async function withServer(fn: (server: TestServer) => Promise<void>, opts: TestServerOptions = {}): Promise<void> {
+export async function withServer(
+  fn: (server: TestServer) => Promise<void>,
+  opts: TestServerOptions = {},
+): Promise<void> {
   const server = await startTestServer(opts);
   try {
     await fn(server);
@@ -40,7 +43,11 @@ export function webhookFlow(
 }
 
 /** A Respond to Webhook node's entry for `webhookFlow`. */
-export const respondNode = (parameters: Params = {}) => ({ name: 'Respond', type: 'respondToWebhook', parameters });
+export const respondNode = (parameters: Params = {}) => ({
+  name: 'Respond',
+  type: 'respondToWebhook',
+  parameters,
+});
 
 /** A Set node writing `name = value` (expressions allowed), keeping the other fields. */
 export const setNode = (name: string, field: string, value: unknown) => ({
@@ -48,12 +55,18 @@ export const setNode = (name: string, field: string, value: unknown) => ({
   type: 'set',
   parameters: {
     includeOtherFields: true,
-    assignments: { assignments: [{ id: field, name: field, type: typeof value === 'number' ? 'number' : 'string', value }] },
+    assignments: {
+      assignments: [{ id: field, name: field, type: typeof value === 'number' ? 'number' : 'string', value }],
+    },
   },
 });
 
 /** Creates the automation and activates it (asserting both worked); returns its id. */
-export async function deploy(server: TestServer, doc: Record<string, unknown>, activate = true): Promise<string> {
+export async function deploy(
+  server: TestServer,
+  doc: Record<string, unknown>,
+  activate = true,
+): Promise<string> {
   const created = await server.request('POST', '/api/automations', { as: 'editor', json: doc });
   assert.equal(created.status, 201, `create: ${created.text}`);
   const id = created.body.id as string;
@@ -68,9 +81,18 @@ export async function deploy(server: TestServer, doc: Record<string, unknown>, a
 }
 
 /** Creates a credential; returns false when this server does not know the type (then the test skips). */
-export async function credential(server: TestServer, type: string, name: string, data: Params): Promise<boolean> {
+export async function credential(
+  server: TestServer,
+  type: string,
+  name: string,
+  data: Params,
+): Promise<boolean> {
   const res = await server.request('POST', '/api/credentials', { as: 'admin', json: { type, name, data } });
-  if (res.status === 400 && /type/i.test(res.text) && !/data/.test(res.body?.error?.details?.[0]?.field ?? '')) {
+  if (
+    res.status === 400 &&
+    /type/i.test(res.text) &&
+    !/data/.test(res.body?.error?.details?.[0]?.field ?? '')
+  ) {
     return false;
   }
   assert.equal(res.status, 201, `credential: ${res.text}`);
@@ -90,7 +112,11 @@ export async function call(
   server: TestServer,
   method: string,
   path: string,
-  init: { body?: string | Uint8Array | Buffer | FormData; headers?: Record<string, string>; json?: unknown } = {},
+  init: {
+    body?: string | Uint8Array | Buffer | FormData;
+    headers?: Record<string, string>;
+    json?: unknown;
+  } = {},
 ): Promise<CallResult> {
   const headers = { ...init.headers };
   let body = init.body;
@@ -115,7 +141,9 @@ export async function runsOf(server: TestServer, workflowId: string) {
 }
 
 export async function runCount(server: TestServer): Promise<number> {
-  const row = await sql<{ n: number | string }>`select count(*) as n from runs`.execute(server.runtime.store.db);
+  const row = await sql<{ n: number | string }>`select count(*) as n from runs`.execute(
+    server.runtime.store.db,
+  );
   return Number(row.rows[0].n);
 }
 

@@ -66,7 +66,10 @@ export function mapCode(p: Params): MappedNode {
 export function mapFunction(p: Params, ctx: MapContext): MappedNode {
   const code = typeof p.functionCode === 'string' ? p.functionCode : FUNCTION_DEFAULT_CODE;
   if (/\bget(Binary|BinaryData)Async\b|\bsetBinaryDataAsync\b/.test(code)) {
-    ctx.changed('functionCode', 'getBinaryDataAsync/setBinaryDataAsync are not available: the code fails when it calls them');
+    ctx.changed(
+      'functionCode',
+      'getBinaryDataAsync/setBinaryDataAsync are not available: the code fails when it calls them',
+    );
   }
   return {
     type: 'code',

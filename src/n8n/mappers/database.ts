@@ -14,7 +14,12 @@ import { clone, isExpression, record, Unmappable } from '../params.js';
 import type { MapContext, MappedNode, Params } from '../types.js';
 
 function names(value: unknown): string[] {
-  return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : [];
 }
 
 /** `a,b` → `={{ [$json["a"], $json["b"]] }}`: the values v1 bound to $1, $2 for each item. */
@@ -26,7 +31,11 @@ function locator(value: unknown): Params {
   return { __rl: true, mode: isExpression(value) ? 'id' : 'list', value: value ?? '' };
 }
 
-const BATCHING: Record<string, string> = { multiple: 'single', independently: 'independently', transaction: 'transaction' };
+const BATCHING: Record<string, string> = {
+  multiple: 'single',
+  independently: 'independently',
+  transaction: 'transaction',
+};
 
 function postgresV1(p: Params, ctx: MapContext): Params {
   const operation = typeof p.operation === 'string' ? p.operation : 'insert';
@@ -39,7 +48,8 @@ function postgresV1(p: Params, ctx: MapContext): Params {
     if (fields.length > 0) options.queryReplacement = replacement(fields);
     return { operation, query: p.query ?? '', options };
   }
-  if (operation !== 'insert' && operation !== 'update') throw new Unmappable(`operation '${operation}' does not exist`);
+  if (operation !== 'insert' && operation !== 'update')
+    throw new Unmappable(`operation '${operation}' does not exist`);
   if (isExpression(p.columns)) throw new Unmappable('the columns are computed by an expression');
   const columns = names(p.columns);
   const keys = operation === 'update' ? names(p.updateKey ?? 'id') : [];
@@ -47,7 +57,8 @@ function postgresV1(p: Params, ctx: MapContext): Params {
     ctx.changed('columns', 'type casts (name:type) are dropped: the database converts the values');
   }
   const value: Params = {};
-  for (const column of [...keys, ...columns.map((c) => c.split(':')[0])]) value[column] = `={{ $json[${JSON.stringify(column)}] }}`;
+  for (const column of [...keys, ...columns.map((c) => c.split(':')[0])])
+    value[column] = `={{ $json[${JSON.stringify(column)}] }}`;
   const returnFields = typeof p.returnFields === 'string' ? p.returnFields : '*';
   if (returnFields.trim() !== '*') options.outputColumns = names(returnFields);
   return {
@@ -67,7 +78,9 @@ export function mapMySql(p: Params, ctx: MapContext): MappedNode {
   if (ctx.version >= 2) return { type: 'mySql', parameters: clone(p), outputs: [[0]] };
   const operation = typeof p.operation === 'string' ? p.operation : 'insert';
   if (operation !== 'executeQuery') {
-    throw new Unmappable(`MySQL v1 '${operation}' has no faithful v2 form: recreate it with the current MySQL node`);
+    throw new Unmappable(
+      `MySQL v1 '${operation}' has no faithful v2 form: recreate it with the current MySQL node`,
+    );
   }
   return { type: 'mySql', parameters: { operation, query: p.query ?? '', options: {} }, outputs: [[0]] };
 }

@@ -85,9 +85,11 @@ export function momentToLuxon(format: string): string | undefined {
 
 function luxonFormat(value: unknown, parameter: string): string {
   if (typeof value !== 'string') throw new Unmappable(`${parameter} is not text`);
-  if (isExpression(value)) throw new Unmappable(`${parameter} is an expression: moment.js formats cannot be translated`);
+  if (isExpression(value))
+    throw new Unmappable(`${parameter} is an expression: moment.js formats cannot be translated`);
   const luxon = momentToLuxon(value);
-  if (luxon === undefined) throw new Unmappable(`${parameter} '${value}' uses moment.js tokens Luxon does not have`);
+  if (luxon === undefined)
+    throw new Unmappable(`${parameter} '${value}' uses moment.js tokens Luxon does not have`);
   return luxon;
 }
 
@@ -97,8 +99,12 @@ export function mapDateTime(p: Params, ctx: MapContext): MappedNode {
   const options = record(p.options);
   const outputFieldName = typeof p.dataPropertyName === 'string' ? p.dataPropertyName : 'data';
   if (action === 'calculate') {
-    if (options.fromFormat) throw new Unmappable('options.fromFormat (moment.js) has no v2 form for adding to a date');
-    ctx.changed('dataPropertyName', "the new date is written with the workflow zone's offset, not as UTC text ending in Z");
+    if (options.fromFormat)
+      throw new Unmappable('options.fromFormat (moment.js) has no v2 form for adding to a date');
+    ctx.changed(
+      'dataPropertyName',
+      "the new date is written with the workflow zone's offset, not as UTC text ending in Z",
+    );
     return {
       type: 'dateTime',
       parameters: {

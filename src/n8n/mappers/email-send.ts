@@ -27,7 +27,8 @@ export function mapEmailSend(p: Params, ctx: MapContext): MappedNode {
   const hasText = typeof p.text === 'string' && p.text !== '';
   const hasHtml = typeof p.html === 'string' && p.html !== '';
   const options: Params = { ...clone(record(p.options)), appendAttribution: false };
-  for (const key of ['ccEmail', 'bccEmail', 'attachments']) if (p[key] !== undefined && p[key] !== '') options[key] = p[key];
+  for (const key of ['ccEmail', 'bccEmail', 'attachments'])
+    if (p[key] !== undefined && p[key] !== '') options[key] = p[key];
   return {
     type: 'emailSend',
     parameters: {

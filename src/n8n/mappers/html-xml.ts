@@ -21,5 +21,9 @@ export function mapHtml(p: Params, ctx: MapContext): MappedNode {
 }
 
 export function mapHtmlExtract(p: Params): MappedNode {
-  return { type: 'html', parameters: { ...clone(p), operation: 'extractHtmlContent', textVersion: 1 }, outputs: [[0]] };
+  return {
+    type: 'html',
+    parameters: { ...clone(p), operation: 'extractHtmlContent', textVersion: 1 },
+    outputs: [[0]],
+  };
 }

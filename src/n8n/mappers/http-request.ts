@@ -107,7 +107,10 @@ function body(p: Params, out: Params, options: Params, method: string, ctx: MapC
           })),
         };
       } else {
-        ctx.changed('bodyParametersJson', `a ${contentType} body computed by an expression cannot be converted: send it as fields`);
+        ctx.changed(
+          'bodyParametersJson',
+          `a ${contentType} body computed by an expression cannot be converted: send it as fields`,
+        );
       }
     }
     return;
@@ -119,7 +122,8 @@ function body(p: Params, out: Params, options: Params, method: string, ctx: MapC
     out.contentType = 'multipart-form-data';
     out.bodyParameters = { parameters: fields.map((f) => ({ parameterType: 'formData', ...f })) };
   } else {
-    if (contentType === 'raw') ctx.changed('options.bodyContentType', 'raw body given as fields: sent as JSON');
+    if (contentType === 'raw')
+      ctx.changed('options.bodyContentType', 'raw body given as fields: sent as JSON');
     out.contentType = contentType === 'form-urlencoded' ? 'form-urlencoded' : 'json';
     out.specifyBody = 'keypair';
     out.bodyParameters = { parameters: fields };
@@ -134,7 +138,14 @@ function fromV1(p: Params, ctx: MapContext): Params {
   const json = p.jsonParameters === true;
   for (const [ui, jsonName, send, specify, list, jsonKey] of [
     ['queryParametersUi', 'queryParametersJson', 'sendQuery', 'specifyQuery', 'queryParameters', 'jsonQuery'],
-    ['headerParametersUi', 'headerParametersJson', 'sendHeaders', 'specifyHeaders', 'headerParameters', 'jsonHeaders'],
+    [
+      'headerParametersUi',
+      'headerParametersJson',
+      'sendHeaders',
+      'specifyHeaders',
+      'headerParameters',
+      'jsonHeaders',
+    ],
   ] as const) {
     if (json) {
       if (p[jsonName] === undefined || p[jsonName] === '') continue;
@@ -151,7 +162,10 @@ function fromV1(p: Params, ctx: MapContext): Params {
   }
   body(p, out, options, method, ctx);
   if (options.bodyContentCustomMimeType && out.contentType !== 'raw') {
-    ctx.changed('options.bodyContentCustomMimeType', 'the Content-Type header is set by the body type; add it as a header if needed');
+    ctx.changed(
+      'options.bodyContentCustomMimeType',
+      'the Content-Type header is set by the body type; add it as a header if needed',
+    );
   }
 
   const responseFormat = typeof p.responseFormat === 'string' ? p.responseFormat : 'json';
@@ -162,7 +176,10 @@ function fromV1(p: Params, ctx: MapContext): Params {
     ...(options.ignoreResponseCode === true ? { neverError: true } : {}),
   };
   if (responseFormat === 'json' && options.splitIntoItems !== true) {
-    ctx.changed('options.splitIntoItems', 'a JSON array response gives one item per element (v1 gave one item holding the array)');
+    ctx.changed(
+      'options.splitIntoItems',
+      'a JSON array response gives one item per element (v1 gave one item holding the array)',
+    );
   }
   if (responseFormat === 'file') {
     ctx.changed('responseFormat', "the file's item no longer carries the input item's fields");
@@ -170,13 +187,17 @@ function fromV1(p: Params, ctx: MapContext): Params {
   const newOptions: Params = {
     response: { response },
     timeout: options.timeout ?? 3_600_000,
-    redirect: { redirect: { followRedirects: options.followRedirect !== false || options.followAllRedirects === true } },
+    redirect: {
+      redirect: { followRedirects: options.followRedirect !== false || options.followAllRedirects === true },
+    },
   };
   if (p.allowUnauthorizedCerts === true) newOptions.allowUnauthorizedCerts = true;
   if (options.proxy) newOptions.proxy = options.proxy;
   if (out.sendQuery) newOptions.queryParameterArrays = options.useQueryString === true ? 'repeat' : 'indices';
   if (options.batchSize !== undefined || options.batchInterval !== undefined) {
-    newOptions.batching = { batch: { batchSize: options.batchSize ?? 50, batchInterval: options.batchInterval ?? 1000 } };
+    newOptions.batching = {
+      batch: { batchSize: options.batchSize ?? 50, batchInterval: options.batchInterval ?? 1000 },
+    };
   }
   if (options.followRedirect !== false && options.followAllRedirects !== true && method !== 'GET') {
     ctx.changed('options.followRedirect', 'redirects of non-GET requests are followed too');
@@ -200,6 +221,7 @@ function fromV3(p: Params, ctx: MapContext): Params {
 }
 
 export function mapHttpRequest(p: Params, ctx: MapContext): MappedNode {
-  const parameters = ctx.version < 3 ? fromV1(p, ctx) : ctx.version < 4.2 ? fromV3(p, ctx) : omit(clone(p), []);
+  const parameters =
+    ctx.version < 3 ? fromV1(p, ctx) : ctx.version < 4.2 ? fromV3(p, ctx) : omit(clone(p), []);
   return { type: 'httpRequest', parameters, outputs: [[0]] };
 }

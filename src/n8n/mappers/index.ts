@@ -5,6 +5,7 @@
 import type { Mapper } from '../types.js';
 import { mapCode, mapFunction, mapFunctionItem } from './code.js';
 import { mapMySql, mapPostgres } from './database.js';
+import { mapCrypto } from './crypto.js';
 import { mapDateTime } from './date-time.js';
 import { mapEmailSend } from './email-send.js';
 import { mapExecuteWorkflow, mapExecuteWorkflowTrigger } from './execute-workflow.js';
@@ -63,7 +64,8 @@ export const MAPPERS: Readonly<Record<string, Mapper>> = {
   summarize: mapSummarize,
   removeDuplicates: mapRemoveDuplicates,
   dateTime: mapDateTime,
-  crypto: passThrough('crypto'),
+  crypto: mapCrypto,
+  readWriteFile: passThrough('readWriteFile'),
   xml: mapXml,
   html: mapHtml,
   htmlExtract: mapHtmlExtract,

@@ -31,13 +31,20 @@ export function mapItemLists(p: Params, ctx: MapContext): MappedNode {
   switch (operation) {
     case 'aggregateItems':
     case 'concatenateItems':
-      return { type: 'aggregate', parameters: withFieldLists(rest, ['fieldsToInclude', 'fieldsToExclude']), outputs: [[0]] };
+      return {
+        type: 'aggregate',
+        parameters: withFieldLists(rest, ['fieldsToInclude', 'fieldsToExclude']),
+        outputs: [[0]],
+      };
     case 'limit':
       return { type: 'limit', parameters: clone(rest), outputs: [[0]] };
     case 'removeDuplicates':
       return {
         type: 'removeDuplicates',
-        parameters: { ...withFieldLists(rest, ['fieldsToCompare', 'fieldsToExclude']), operation: 'removeDuplicateInputItems' },
+        parameters: {
+          ...withFieldLists(rest, ['fieldsToCompare', 'fieldsToExclude']),
+          operation: 'removeDuplicateInputItems',
+        },
         outputs: [[0]],
       };
     case 'sort':
@@ -46,7 +53,10 @@ export function mapItemLists(p: Params, ctx: MapContext): MappedNode {
       return { type: 'splitOut', parameters: withFieldLists(rest, ['fieldsToInclude']), outputs: [[0]] };
     case 'summarize':
       if (record(rest.options).continueIfFieldNotFound !== true) {
-        ctx.changed('options.continueIfFieldNotFound', 'a field missing from every item no longer fails the node');
+        ctx.changed(
+          'options.continueIfFieldNotFound',
+          'a field missing from every item no longer fails the node',
+        );
       }
       return { type: 'summarize', parameters: clone(rest), outputs: [[0]] };
     default:

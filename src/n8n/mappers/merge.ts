@@ -33,7 +33,10 @@ function fromV1(p: Params, ctx: MapContext): Params {
     case 'mergeByIndex': {
       const join = typeof p.join === 'string' ? p.join : 'left';
       if (join === 'left') {
-        ctx.changed('join', "left join: when input 2 has more items, the extra ones are output too (as in 'outer')");
+        ctx.changed(
+          'join',
+          "left join: when input 2 has more items, the extra ones are output too (as in 'outer')",
+        );
       }
       return {
         mode: 'combine',
@@ -99,25 +102,44 @@ function fromV1(p: Params, ctx: MapContext): Params {
   }
 }
 
-function fromV2(p: Params): Params {
+function fromV2(p: Params, ctx: MapContext): Params {
   const mode = typeof p.mode === 'string' ? p.mode : 'append';
-  const options = record(p.options);
+  const options = { ...record(p.options) };
   if (mode === 'chooseBranch') {
     const output = typeof p.output === 'string' ? p.output : 'input1';
     return output === 'empty'
       ? { mode, chooseBranchMode: 'waitForAll', output: 'empty' }
-      : { mode, chooseBranchMode: 'waitForAll', output: 'specifiedInput', useDataOfInput: output === 'input2' ? 2 : 1 };
+      : {
+          mode,
+          chooseBranchMode: 'waitForAll',
+          output: 'specifiedInput',
+          useDataOfInput: output === 'input2' ? 2 : 1,
+        };
   }
   if (mode !== 'combine') return { mode };
   const combination = typeof p.combinationMode === 'string' ? p.combinationMode : 'mergeByFields';
-  if (combination === 'mergeByPosition') return { mode, combineBy: 'combineByPosition', options };
+  if (combination === 'mergeByPosition') {
+    if (record(record(options.clashHandling).values).resolveClash === 'addSuffix') {
+      ctx.changed(
+        'options.clashHandling',
+        "'add input number to field names': v3 also keeps the last input's fields without a suffix",
+      );
+    }
+    return { mode, combineBy: 'combineByPosition', options };
+  }
   if (combination === 'multiplex') return { mode, combineBy: 'combineAll', options };
+  const joinMode = p.joinMode ?? 'keepMatches';
+  const clash = record(record(options.clashHandling).values);
+  if (joinMode === 'enrichInput2' && !clash.resolveClash) {
+    // v2 let input 2's values win here; v3 prefers input 1 unless told otherwise.
+    options.clashHandling = { values: { ...clash, resolveClash: 'preferInput2' } };
+  }
   return {
     mode,
     combineBy: 'combineByFields',
     advanced: true,
     mergeByFields: p.mergeByFields ?? { values: [{ field1: '', field2: '' }] },
-    joinMode: p.joinMode ?? 'keepMatches',
+    joinMode,
     outputDataFrom: p.outputDataFrom ?? 'both',
     options,
   };
@@ -126,7 +148,7 @@ function fromV2(p: Params): Params {
 export function mapMerge(p: Params, ctx: MapContext): MappedNode {
   let parameters: Params;
   if (ctx.version < 2) parameters = fromV1(p, ctx);
-  else if (ctx.version < 3) parameters = fromV2(clone(p));
+  else if (ctx.version < 3) parameters = fromV2(clone(p), ctx);
   else parameters = omit(clone(p), []);
   return { type: 'merge', parameters, outputs: [[0]] };
 }

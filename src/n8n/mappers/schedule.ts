@@ -33,7 +33,13 @@ function cronItem(item: Params, index: number, ctx: MapContext): Params | undefi
     case 'everyDay':
       return { field: 'days', daysInterval: 1, triggerAtHour: hour, triggerAtMinute: minute };
     case 'everyWeek':
-      return { field: 'weeks', weeksInterval: 1, triggerAtDay: [num(item.weekday, 1)], triggerAtHour: hour, triggerAtMinute: minute };
+      return {
+        field: 'weeks',
+        weeksInterval: 1,
+        triggerAtDay: [num(item.weekday, 1)],
+        triggerAtHour: hour,
+        triggerAtMinute: minute,
+      };
     case 'everyMonth':
       return {
         field: 'months',
@@ -44,7 +50,8 @@ function cronItem(item: Params, index: number, ctx: MapContext): Params | undefi
       };
     case 'custom': {
       const expression = typeof item.cronExpression === 'string' ? item.cronExpression.trim() : '* * * * * *';
-      if (isExpression(expression)) ctx.changed(`triggerTimes.item[${index}].cronExpression`, 'an expression is not evaluated');
+      if (isExpression(expression))
+        ctx.changed(`triggerTimes.item[${index}].cronExpression`, 'an expression is not evaluated');
       return { field: 'cronExpression', expression };
     }
     default:
@@ -67,15 +74,21 @@ export function mapInterval(p: Params, ctx: MapContext): MappedNode {
   const unit = typeof p.unit === 'string' && p.unit in UNIT_SECONDS ? p.unit : 'seconds';
   const seconds = amount * UNIT_SECONDS[unit];
   let rule: Params;
-  if (seconds % 3600 === 0 && seconds / 3600 <= 23) rule = { field: 'hours', hoursInterval: seconds / 3600, triggerAtMinute: 0 };
-  else if (seconds % 60 === 0 && seconds / 60 <= 59) rule = { field: 'minutes', minutesInterval: seconds / 60 };
-  else if (Number.isInteger(seconds) && seconds >= 1 && seconds <= 59) rule = { field: 'seconds', secondsInterval: seconds };
+  if (seconds % 3600 === 0 && seconds / 3600 <= 23)
+    rule = { field: 'hours', hoursInterval: seconds / 3600, triggerAtMinute: 0 };
+  else if (seconds % 60 === 0 && seconds / 60 <= 59)
+    rule = { field: 'minutes', minutesInterval: seconds / 60 };
+  else if (Number.isInteger(seconds) && seconds >= 1 && seconds <= 59)
+    rule = { field: 'seconds', secondsInterval: seconds };
   else {
     const hours = Math.max(1, Math.min(23, Math.round(seconds / 3600)));
     rule = { field: 'hours', hoursInterval: hours, triggerAtMinute: 0 };
     ctx.changed('interval', `every ${amount} ${unit} has no schedule rule: runs every ${hours} hour(s)`);
   }
-  ctx.changed('interval', 'fires at clock-aligned times (like a cron schedule), not every interval counted from activation');
+  ctx.changed(
+    'interval',
+    'fires at clock-aligned times (like a cron schedule), not every interval counted from activation',
+  );
   return { type: 'scheduleTrigger', parameters: { rule: { interval: [rule] } }, outputs: [[0]] };
 }
 

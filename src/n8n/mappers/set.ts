@@ -38,7 +38,10 @@ function v1Assignment(
     // v1 wrote `!!value`; 3.4 would convert 'false' to false: keep JavaScript truthiness.
     const wrapped = wrapExpression(value, '!!(', ')');
     if (wrapped !== undefined) return { ...base, value: wrapped, type: 'boolean' };
-    ctx.changed(`values.boolean[${index}]`, 'the text the expression gives is kept, not turned into true/false');
+    ctx.changed(
+      `values.boolean[${index}]`,
+      'the text the expression gives is kept, not turned into true/false',
+    );
     return { ...base, value, type: 'any' };
   }
   if (type === 'number' && ctx.version >= 2) {
@@ -54,7 +57,8 @@ function fromV1(p: Params, ctx: MapContext): Params {
   const values = record(p.values);
   const assignments: Params[] = [];
   for (const type of V1_TYPES) {
-    for (const entry of records(values[type])) assignments.push(v1Assignment(type, entry, assignments.length, ctx));
+    for (const entry of records(values[type]))
+      assignments.push(v1Assignment(type, entry, assignments.length, ctx));
   }
   const options = record(p.options);
   const keepOnlySet = p.keepOnlySet === true;
@@ -65,7 +69,9 @@ function fromV1(p: Params, ctx: MapContext): Params {
     include: 'all',
     options: {
       ...(options.dotNotation === false ? { dotNotation: false } : {}),
-      ...(assignments.some((a) => a.type === 'number' && isExpression(a.value)) ? { ignoreConversionErrors: true } : {}),
+      ...(assignments.some((a) => a.type === 'number' && isExpression(a.value))
+        ? { ignoreConversionErrors: true }
+        : {}),
       ...(keepOnlySet ? {} : { stripBinary: false }),
     },
   };
@@ -134,6 +140,7 @@ export function mapSet(p: Params, ctx: MapContext): MappedNode {
   else parameters = clone(p);
   // Keep arrays of assignments well-formed even from hand-edited exports.
   const assignments = record(parameters.assignments);
-  if (parameters.assignments !== undefined) parameters.assignments = { ...assignments, assignments: list(assignments.assignments) };
+  if (parameters.assignments !== undefined)
+    parameters.assignments = { ...assignments, assignments: list(assignments.assignments) };
   return { type: 'set', parameters, outputs: [[0]] };
 }

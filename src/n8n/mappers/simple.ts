@@ -3,11 +3,12 @@
  * one version), and a few renames: the legacy Start node is a manual trigger.
  */
 import { clone, record } from '../params.js';
-import type { Mapper, MappedNode, Params } from '../types.js';
+import type { MappedNode, Mapper, Params } from '../types.js';
 
 /** Parameters as they are, one output unless told. */
 export function passThrough(type: string, outputs: number[][] | undefined = [[0]]): Mapper {
-  return (p: Params): MappedNode => (outputs ? { type, parameters: clone(p), outputs } : { type, parameters: clone(p) });
+  return (p: Params): MappedNode =>
+    outputs ? { type, parameters: clone(p), outputs } : { type, parameters: clone(p) };
 }
 
 /** Triggers have no input and one output. */
@@ -19,7 +20,8 @@ export const mapStart: Mapper = () => ({ type: 'manualTrigger', parameters: {}, 
 /** Sticky notes keep what a re-export to n8n needs: content, size and colour. */
 export const mapStickyNote: Mapper = (p) => {
   const out: Params = {};
-  for (const key of ['content', 'height', 'width', 'color']) if (p[key] !== undefined) out[key] = clone(p[key]);
+  for (const key of ['content', 'height', 'width', 'color'])
+    if (p[key] !== undefined) out[key] = clone(p[key]);
   return { type: 'stickyNote', parameters: out, outputs: [] };
 };
 
@@ -32,7 +34,10 @@ export const mapStopAndError: Mapper = (p) => ({ type: 'stopAndError', parameter
  */
 export const mapSummarize: Mapper = (p, ctx) => {
   if (ctx.version < 1.1 && record(p.options).continueIfFieldNotFound !== true) {
-    ctx.changed('options.continueIfFieldNotFound', 'a field missing from every item no longer fails the node');
+    ctx.changed(
+      'options.continueIfFieldNotFound',
+      'a field missing from every item no longer fails the node',
+    );
   }
   return { type: 'summarize', parameters: clone(p), outputs: [[0]] };
 };

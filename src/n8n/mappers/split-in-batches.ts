@@ -16,6 +16,7 @@
 import type { Connection, Workflow } from '../../engine/workflow.js';
 import { clone, isRecord, list, record } from '../params.js';
 import type { ConversionReport } from '../report.js';
+import { CONTEXT_WARNING } from '../scan.js';
 import type { MapContext, MappedNode, N8nWorkflow, Params } from '../types.js';
 
 const DONE = 0;
@@ -109,6 +110,10 @@ export function rewriteLegacyLoops(workflow: Workflow, source: N8nWorkflow, repo
       return false;
     });
     workflow.connections.push(...moved);
+    // The scan's warning about reading node context no longer applies: the condition is gone.
+    report.warnings = report.warnings.filter(
+      (w) => !(w.node === node.name && w.message.includes(CONTEXT_WARNING)),
+    );
     report.changed.push({
       node: node.name,
       parameter: 'conditions',

@@ -48,7 +48,12 @@ function fromV1(p: Params, ctx: MapContext): MappedNode {
   if (p.mode === 'expression') {
     return {
       type: 'switch',
-      parameters: { mode: 'expression', numberOutputs: V1_OUTPUTS, output: p.output ?? 0, looseTypeValidation: true },
+      parameters: {
+        mode: 'expression',
+        numberOutputs: V1_OUTPUTS,
+        output: p.output ?? 0,
+        looseTypeValidation: true,
+      },
       outputs: sameOutputs(V1_OUTPUTS),
     };
   }
@@ -56,7 +61,11 @@ function fromV1(p: Params, ctx: MapContext): MappedNode {
   const outputs: number[][] = Array.from({ length: V1_OUTPUTS }, () => []);
   rules.forEach(({ v1Output }, index) => {
     if (v1Output >= 0 && v1Output < V1_OUTPUTS) outputs[v1Output].push(index);
-    else ctx.changed(`rules.rules[${index}].output`, `output ${v1Output} does not exist: the rule's items are dropped`);
+    else
+      ctx.changed(
+        `rules.rules[${index}].output`,
+        `output ${v1Output} does not exist: the rule's items are dropped`,
+      );
   });
   const options: Params = { ignoreCase: false };
   const fallback = typeof p.fallbackOutput === 'number' ? p.fallbackOutput : Number(p.fallbackOutput ?? -1);
@@ -86,7 +95,12 @@ function fromV2(p: Params, ctx: MapContext): MappedNode {
     const count = typeof p.outputsAmount === 'number' ? p.outputsAmount : 4;
     return {
       type: 'switch',
-      parameters: { mode: 'expression', numberOutputs: count, output: p.output ?? '', looseTypeValidation: true },
+      parameters: {
+        mode: 'expression',
+        numberOutputs: count,
+        output: p.output ?? '',
+        looseTypeValidation: true,
+      },
       outputs: sameOutputs(count),
     };
   }

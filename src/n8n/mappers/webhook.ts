@@ -22,7 +22,9 @@ export function mapWebhook(p: Params, ctx: MapContext): MappedNode {
   const code = typeof p.responseCode === 'number' ? p.responseCode : Number(p.responseCode ?? 200);
   if (p.responseMode !== 'responseNode' && Number.isInteger(code) && code !== 200) {
     options.responseCode = {
-      values: LISTED_CODES.has(code) ? { responseCode: code } : { responseCode: 'customCode', customCode: code },
+      values: LISTED_CODES.has(code)
+        ? { responseCode: code }
+        : { responseCode: 'customCode', customCode: code },
     };
   }
   if (ctx.version < 1.1 && options.binaryData !== undefined) {

@@ -57,8 +57,21 @@ async function run(parameters: Record<string, unknown>, items: unknown[] = [{}],
 }
 
 /** Gives the node a binary access, as the engine will once `NodeContext.binary` exists. */
-function withBinary(def: AnyNodeDefinition, binary: BinaryAccess): AnyNodeDefinition {
-  return { ...def, execute: (ctx) => def.execute({ ...ctx, binary } as typeof ctx) };
+/** Runs the node with a binary store service that records what goes through `access`. */
+function withBinary(def: AnyNodeDefinition, access: BinaryAccess): AnyNodeDefinition {
+  const store = {
+    put: (content: never, meta: never) => access.put(content, meta),
+    get: access.get,
+    stream: access.stream,
+  };
+  return {
+    ...def,
+    execute: (ctx) =>
+      def.execute({
+        ...ctx,
+        findService: (key: { name: string }) => (key.name === 'binary' ? store : undefined),
+      } as typeof ctx),
+  };
 }
 
 test('responses: text, charset, empty, invalid JSON', async () => {

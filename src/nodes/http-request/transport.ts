@@ -127,8 +127,7 @@ export async function exchange<T>(
       current = redirected(current, response.status, location, settings, itemIndex);
     }
   } catch (error) {
-    if (timedOut && !settings.signal.aborted)
-      throw timeoutError(settings.timeoutMs, current.url, itemIndex);
+    if (timedOut && !settings.signal.aborted) throw timeoutError(settings.timeoutMs, current.url, itemIndex);
     if (settings.signal.aborted) {
       throw new NodeError('The request was canceled', { code: 'CANCELED', itemIndex, cause: error });
     }

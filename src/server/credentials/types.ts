@@ -102,6 +102,30 @@ export const credentialTypes: readonly CredentialType[] = [
     schema: z.object({ accountSid: z.string().min(1), authToken: secret(z.string().min(1)) }).strict(),
   }),
   define({
+    type: 'fcmServiceAccount',
+    displayName: 'Firebase Cloud Messaging (service account)',
+    description:
+      'A Google service account allowed to send FCM messages: its JSON key file, or its project id, e-mail and private key.',
+    schema: z
+      .object({
+        projectId: z.string().min(1).optional(),
+        clientEmail: z.string().min(1).optional(),
+        privateKey: secret(z.string().min(1)).optional(),
+        privateKeyId: z.string().optional(),
+        /** The key file as downloaded from the Google Cloud console (project_id, client_email, private_key). */
+        serviceAccountJson: secret(z.string().min(1)).optional(),
+      })
+      .strict()
+      .superRefine((data, ctx) => {
+        if (data.serviceAccountJson !== undefined) return;
+        for (const field of ['projectId', 'clientEmail', 'privateKey'] as const) {
+          if (data[field] === undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: 'required without serviceAccountJson' });
+          }
+        }
+      }),
+  }),
+  define({
     type: 'oAuth2Api',
     displayName: 'OAuth2 API (client credentials)',
     description: 'OAuth2 client-credentials grant: the token is fetched from the token URL when needed.',

@@ -19,7 +19,10 @@ const eventBody = z
     key: z
       .union([z.string().max(200), z.number()])
       .optional()
-      .meta({ description: 'What Wait nodes waiting for this type compare with their `eventKey` (e.g. the order id)' }),
+      .meta({
+        description:
+          'What Wait nodes waiting for this type compare with their `eventKey` (e.g. the order id)',
+      }),
     idempotencyKey: z
       .string()
       .min(1)

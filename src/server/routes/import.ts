@@ -31,14 +31,26 @@ const reportSchema = z
     mapped: z.array(z.string()),
     mappedTypes: z.record(z.string(), z.number()),
     unsupported: z.array(z.object({ node: z.string(), type: z.string() })),
-    ignored: z.array(z.object({ node: z.string(), what: z.string() }).loose()),
+    ignored: z.array(
+      z.object({
+        node: z.string(),
+        what: z.string(),
+        parameter: z.string().optional(),
+        why: z.string().optional(),
+      }),
+    ),
     changed: z.array(z.object({ node: z.string(), parameter: z.string(), why: z.string() })),
     credentials: z.array(z.object({ node: z.string(), type: z.string(), name: z.string() })),
-    credentialsToRecreate: z.array(z.object({ type: z.string(), name: z.string(), usedBy: z.array(z.string()) })),
+    credentialsToRecreate: z.array(
+      z.object({ type: z.string(), name: z.string(), usedBy: z.array(z.string()) }),
+    ),
     warnings: z.array(z.object({ node: z.string().optional(), message: z.string() })),
     activatable: z.boolean(),
   })
-  .meta({ description: 'What was converted, what was not, what may behave differently, which credentials to recreate' });
+  .meta({
+    description:
+      'What was converted, what was not, what may behave differently, which credentials to recreate',
+  });
 
 const resultSchema = z.object({
   name: z.string(),
@@ -58,7 +70,9 @@ const replySchema = z.object({
     workflows: z.number().int(),
     fullySupported: z.number().int(),
     withUnsupported: z.number().int(),
-    unsupportedTypes: z.array(z.object({ type: z.string(), nodes: z.number().int(), workflows: z.number().int() })),
+    unsupportedTypes: z.array(
+      z.object({ type: z.string(), nodes: z.number().int(), workflows: z.number().int() }),
+    ),
     credentials: z.array(z.object({ type: z.string(), name: z.string(), usedBy: z.array(z.string()) })),
     withChanges: z.number().int(),
     warnings: z.number().int(),
@@ -69,7 +83,9 @@ type Result = z.infer<typeof resultSchema>;
 
 const bodySchema = z
   .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
-  .meta({ description: 'An n8n workflow export, an array of them, `{ workflows: [...] }`, or an n8n.io template' });
+  .meta({
+    description: 'An n8n workflow export, an array of them, `{ workflows: [...] }`, or an n8n.io template',
+  });
 
 function reportView(report: ConversionReport): Result['report'] {
   return { ...report, credentialsToRecreate: credentialsToRecreate(report) };
@@ -79,7 +95,10 @@ export function importRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const hasType = (type: string) => deps.registry.get(type) !== undefined;
 
-    async function importOne(source: N8nWorkflow, taken: Set<string>): Promise<{ result: Result; report: ConversionReport }> {
+    async function importOne(
+      source: N8nWorkflow,
+      taken: Set<string>,
+    ): Promise<{ result: Result; report: ConversionReport }> {
       const { workflow, report } = convertN8nWorkflow(source, { hasType });
       const name = report.workflow;
       const checked = validateWorkflow(workflow, deps.registry);
@@ -94,7 +113,11 @@ export function importRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
         return { result, report };
       }
       const given = checked.workflow.id;
-      if (given !== undefined && CLIENT_ID.test(given) && (taken.has(given) || (await deps.store.workflows.getWorkflow(given)))) {
+      if (
+        given !== undefined &&
+        CLIENT_ID.test(given) &&
+        (taken.has(given) || (await deps.store.workflows.getWorkflow(given)))
+      ) {
         const result: Result = {
           name,
           status: 'conflict',
@@ -106,8 +129,15 @@ export function importRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
       }
       const id = given !== undefined && CLIENT_ID.test(given) ? given : randomUUID();
       taken.add(id);
-      const record = await deps.store.workflows.saveWorkflow(id, { ...checked.workflow, id }, { now: deps.clock.now() });
-      return { result: { name, status: 'created', id, version: record.version, report: reportView(report) }, report };
+      const record = await deps.store.workflows.saveWorkflow(
+        id,
+        { ...checked.workflow, id },
+        { now: deps.clock.now() },
+      );
+      return {
+        result: { name, status: 'created', id, version: record.version, report: reportView(report) },
+        report,
+      };
     }
 
     app.post(
@@ -125,7 +155,10 @@ export function importRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
         const sources = n8nWorkflowsIn(request.body);
         if (sources.length === 0) {
           throw badRequest('The body holds no n8n workflow', [
-            { field: '(body)', message: 'expected an n8n export ({ nodes, connections }), an array, or { workflows: [...] }' },
+            {
+              field: '(body)',
+              message: 'expected an n8n export ({ nodes, connections }), an array, or { workflows: [...] }',
+            },
           ]);
         }
         const taken = new Set<string>();

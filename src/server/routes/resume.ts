@@ -19,12 +19,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RunOutcome } from '../../engine/engine.js';
 import type { JsonObject } from '../../engine/items.js';
 import type { RunRecord } from '../../engine/ports.js';
+import type { WorkflowNode } from '../../engine/workflow.js';
 import type { NodeCommand } from '../../nodes/sdk.js';
 import { resumeMethods, type WaitParams, waitParams } from '../../nodes/wait.node.js';
 import { webhookParams } from '../../nodes/webhook.node.js';
 import { loadEncryptionKey } from '../credentials/keys.js';
 import type { App, ServerDeps } from '../deps.js';
-import { conflict, HttpError, notFound } from '../http-error.js';
+import { conflict, HttpError } from '../http-error.js';
 import { authenticateHeaders, REDACTED, safeEqual } from '../webhook/auth.js';
 import { parseBody, parseContentType, readBody } from '../webhook/body.js';
 
@@ -54,7 +55,7 @@ const notWaiting = () =>
 interface WaitingRun {
   run: RunRecord;
   params: WaitParams;
-  node: { name: string; [key: string]: unknown };
+  node: WorkflowNode;
 }
 
 export function resumeRoutes(deps: ServerDeps, opts: { key?: Uint8Array } = {}) {
@@ -114,14 +115,18 @@ export function resumeRoutes(deps: ServerDeps, opts: { key?: Uint8Array } = {}) 
         try {
           const result = await authenticateHeaders(
             asWebhook,
-            node as Parameters<typeof authenticateHeaders>[1],
+            node,
             request.headers,
             (n, type) => deps.credentials.resolve(n, type),
             deps.clock.now(),
           );
           secretHeader = result.secretHeader;
         } catch (error) {
-          if (error instanceof HttpError && error.status === 401 && params.incomingAuthentication === 'basicAuth') {
+          if (
+            error instanceof HttpError &&
+            error.status === 401 &&
+            params.incomingAuthentication === 'basicAuth'
+          ) {
             reply.header('www-authenticate', 'Basic realm="Webhook"');
           }
           throw error;
@@ -135,12 +140,22 @@ export function resumeRoutes(deps: ServerDeps, opts: { key?: Uint8Array } = {}) 
       });
 
       // One resume per wait: of two calls, one takes the claim; the other is told it is too late.
-      const claim = await deps.store.triggers.claimOnce('resume', `${run.id}:${run.version}`, { at: deps.clock.now().toISOString() }, deps.clock.now());
+      const claim = await deps.store.triggers.claimOnce(
+        'resume',
+        `${run.id}:${run.version}`,
+        { at: deps.clock.now().toISOString() },
+        deps.clock.now(),
+      );
       if (!claim.claimed) throw notWaiting();
 
       const headers: JsonObject = { ...request.headers };
       if (secretHeader) headers[secretHeader] = REDACTED;
-      const item: JsonObject = { headers, params: {}, query: { ...(request.query as object) }, body: parsed.body as unknown };
+      const item: JsonObject = {
+        headers,
+        params: {},
+        query: { ...(request.query as object) },
+        body: parsed.body as unknown,
+      };
       const resumeItem = parsed.binary ? { json: item, binary: parsed.binary } : item;
 
       let responded: ((response: NodeResponse) => void) | undefined;
@@ -152,22 +167,36 @@ export function resumeRoutes(deps: ServerDeps, opts: { key?: Uint8Array } = {}) 
         resume: { by: 'webhook', items: [resumeItem] },
         respond: (r) => responded?.(r),
       });
-      outcome.catch((error) => deps.logger.error({ err: error, runId: run.id }, 'resumed run failed to continue'));
+      outcome.catch((error) =>
+        deps.logger.error({ err: error, runId: run.id }, 'resumed run failed to continue'),
+      );
 
       if (params.responseMode === 'onReceived') {
         const body = (params.options as { responseData?: unknown }).responseData;
-        return reply.code(params.responseCode).send(typeof body === 'string' && body !== '' ? body : { resumed: true, runId: run.id });
+        return reply
+          .code(params.responseCode)
+          .send(typeof body === 'string' && body !== '' ? body : { resumed: true, runId: run.id });
       }
       const answer = await Promise.race([
         response.then((r) => ({ kind: 'respond' as const, r })),
-        outcome.then((o) => ({ kind: 'outcome' as const, o }), () => ({ kind: 'failed' as const })),
-        new Promise<{ kind: 'timeout' }>((resolve) => setTimeout(() => resolve({ kind: 'timeout' }), RESPONSE_TIMEOUT_MS).unref()),
+        outcome.then(
+          (o) => ({ kind: 'outcome' as const, o }),
+          () => ({ kind: 'failed' as const }),
+        ),
+        new Promise<{ kind: 'timeout' }>((resolve) =>
+          setTimeout(() => resolve({ kind: 'timeout' }), RESPONSE_TIMEOUT_MS).unref(),
+        ),
       ]);
       if (answer.kind === 'respond') {
-        return reply.code(answer.r.status).headers(answer.r.headers).send(answer.r.body as never);
+        return reply
+          .code(answer.r.status)
+          .headers(answer.r.headers)
+          .send(answer.r.body as never);
       }
-      if (answer.kind === 'timeout') throw new HttpError(504, 'timeout', 'The resumed run did not answer in time');
-      if (answer.kind === 'failed') throw new HttpError(500, 'workflow_error', 'Error in workflow', { runId: run.id });
+      if (answer.kind === 'timeout')
+        throw new HttpError(504, 'timeout', 'The resumed run did not answer in time');
+      if (answer.kind === 'failed')
+        throw new HttpError(500, 'workflow_error', 'Error in workflow', { runId: run.id });
       return reply.code(params.responseCode).send(lastNodeBody(answer.o, run.id));
     }
   };
@@ -177,6 +206,7 @@ export function resumeRoutes(deps: ServerDeps, opts: { key?: Uint8Array } = {}) 
 function lastNodeBody(outcome: RunOutcome, runId: string): unknown {
   const last = outcome.run.currentNode;
   const first = last ? outcome.runData.output(last)[0] : undefined;
-  if (outcome.run.status === 'failed') throw new HttpError(500, 'workflow_error', 'Error in workflow', { runId });
+  if (outcome.run.status === 'failed')
+    throw new HttpError(500, 'workflow_error', 'Error in workflow', { runId });
   return first?.json ?? { resumed: true, runId, status: outcome.run.status };
 }

@@ -53,13 +53,10 @@ const runListQuery = pageQuery.extend({
 
 const retryBodySchema = z
   .object({
-    from: z
-      .literal('trigger')
-      .default('trigger')
-      .meta({
-        description:
-          'Where to start again; `trigger` (the only choice until runs can resume from a failed node)',
-      }),
+    from: z.literal('trigger').default('trigger').meta({
+      description:
+        'Where to start again; `trigger` (the only choice until runs can resume from a failed node)',
+    }),
   })
   .strict()
   .nullish();

@@ -13,7 +13,10 @@ const nullableText = z.string().nullable();
 
 const triggerStatus = z.object({
   nodeId: z.string(),
-  node: z.string().nullable().meta({ description: 'Name of the trigger node (null: no longer in the workflow)' }),
+  node: z
+    .string()
+    .nullable()
+    .meta({ description: 'Name of the trigger node (null: no longer in the workflow)' }),
   kind: z.enum(['schedule', 'poll']),
   active: z.boolean().meta({ description: 'Whether a next tick or poll is pending' }),
   nextAt: nullableText.meta({ description: 'Next tick or poll (ISO 8601)' }),
@@ -60,7 +63,11 @@ export function triggerStatusRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
                 active: s.timerId !== null,
               };
               if (s.kind === 'schedule') {
-                return { ...base, nextAt: s.timerId ? text(s.state.nextTick) : null, lastTickAt: text(s.state.lastTick) };
+                return {
+                  ...base,
+                  nextAt: s.timerId ? text(s.state.nextTick) : null,
+                  lastTickAt: text(s.state.lastTick),
+                };
               }
               return {
                 ...base,

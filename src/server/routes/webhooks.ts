@@ -55,7 +55,9 @@ export async function registerWebhooks(app: App, deps: ServerDeps): Promise<void
     responseTimeoutMs: deps.config.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
     observe: (o) => deps.metrics.observeWebhook(o),
   });
-  // Runs answered at once go on in the background: let them reach a checkpoint before the store closes.
+  // Callers waiting on long runs are answered 503 first, so that closing does not wait for them;
+  // runs answered at once go on in the background: let them reach a checkpoint before the store closes.
+  app.addHook('preClose', async () => runner.releaseCallers());
   app.addHook('onClose', () => runner.drain());
   // Idempotency keys and seen signatures past their window: pruned every 10 minutes.
   const prune = setInterval(() => {

@@ -26,7 +26,8 @@ export interface AuthResult {
 
 export const REDACTED = '[redacted]';
 
-const noCredential = () => new HttpError(500, 'webhook_misconfigured', 'No authentication data defined on node!');
+const noCredential = () =>
+  new HttpError(500, 'webhook_misconfigured', 'No authentication data defined on node!');
 const missing = (message = 'Authorization data is missing') => new HttpError(401, 'unauthorized', message);
 const wrong = (message = 'Authorization data is wrong!') => new HttpError(403, 'forbidden', message);
 
@@ -36,7 +37,11 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
-async function credential(resolve: CredentialResolver, node: WorkflowNode, type: string): Promise<JsonObject> {
+async function credential(
+  resolve: CredentialResolver,
+  node: WorkflowNode,
+  type: string,
+): Promise<JsonObject> {
   try {
     return await resolve(node, type);
   } catch {
@@ -119,7 +124,11 @@ async function verifyJwt(cred: JsonObject, headers: IncomingHttpHeaders, now: Da
     }
   } catch (error) {
     if (error instanceof HttpError) throw error;
-    throw new HttpError(500, 'webhook_misconfigured', `The jwtAuth credential's key cannot be used: ${(error as Error).message}`);
+    throw new HttpError(
+      500,
+      'webhook_misconfigured',
+      `The jwtAuth credential's key cannot be used: ${(error as Error).message}`,
+    );
   }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header(headers, 'authorization') ?? '');
   if (!m) throw missing('No token provided');
@@ -190,6 +199,7 @@ export function parseTimestamp(value: string): number | undefined {
 
 function decodeSignature(value: string, encoding: 'hex' | 'base64'): Buffer | undefined {
   const bare = value.trim().replace(/^(sha1|sha256|sha512|v1)=/i, '');
-  if (encoding === 'hex') return /^[0-9a-f]+$/i.test(bare) && bare.length % 2 === 0 ? Buffer.from(bare, 'hex') : undefined;
+  if (encoding === 'hex')
+    return /^[0-9a-f]+$/i.test(bare) && bare.length % 2 === 0 ? Buffer.from(bare, 'hex') : undefined;
   return /^[A-Za-z0-9+/_-]+={0,2}$/.test(bare) ? Buffer.from(bare, 'base64') : undefined;
 }

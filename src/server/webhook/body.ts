@@ -35,7 +35,8 @@ export interface BodyOptions {
   contentDisposition?: string;
 }
 
-export const unsupportedMediaType = (message: string) => new HttpError(415, 'unsupported_media_type', message);
+export const unsupportedMediaType = (message: string) =>
+  new HttpError(415, 'unsupported_media_type', message);
 export const payloadTooLarge = (limit: number) =>
   new HttpError(413, 'payload_too_large', `The body is larger than this webhook accepts (${limit} bytes)`);
 
@@ -106,7 +107,11 @@ export function readBody(payload: Readable, limit: number): Promise<Buffer> {
 }
 
 /** Parses a non-multipart body (see the table at the top). */
-export function parseBody(raw: Buffer | undefined, ct: ContentType | undefined, opts: BodyOptions): ParsedBody {
+export function parseBody(
+  raw: Buffer | undefined,
+  ct: ContentType | undefined,
+  opts: BodyOptions,
+): ParsedBody {
   if (raw === undefined || raw.length === 0) return { body: {} };
   if (!ct) throw unsupportedMediaType('A request with a body needs a Content-Type header');
   if (ct.type.startsWith('multipart/')) {
@@ -159,7 +164,8 @@ function parseForm(text: string): JsonObject {
   const body: JsonObject = {};
   for (const [key, value] of new URLSearchParams(text)) {
     const existing = Object.hasOwn(body, key) ? body[key] : undefined;
-    const next = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    const next =
+      existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
     // defineProperty: a field named `__proto__` is data, not the object's prototype.
     Object.defineProperty(body, key, { value: next, enumerable: true, writable: true, configurable: true });
   }
@@ -178,7 +184,8 @@ export function fileNameOf(disposition: string | undefined): string | undefined 
       name = undefined;
     }
   }
-  name ??= /filename\s*=\s*"([^"]*)"/.exec(disposition)?.[1] ?? /filename\s*=\s*([^;\s]+)/.exec(disposition)?.[1];
+  name ??=
+    /filename\s*=\s*"([^"]*)"/.exec(disposition)?.[1] ?? /filename\s*=\s*([^;\s]+)/.exec(disposition)?.[1];
   if (!name) return undefined;
   const base = name.split(/[\\/]/).pop() ?? '';
   return base === '' || base === '.' || base === '..' ? undefined : base;

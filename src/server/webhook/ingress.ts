@@ -108,11 +108,13 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
 
       if (request.method === 'OPTIONS') {
         const wanted = String(request.headers['access-control-request-method'] ?? '').toUpperCase();
-        const result = isMethod(wanted) ? lookup(wanted) : lookup('GET');
-        const reg = result.kind === 'found' ? result.match.registration : undefined;
-        const methods = reg ? reg.methods : result.kind === 'method' ? result.methods : [];
-        if (methods.length === 0) throw notRegistered(kind, wanted || 'OPTIONS', path, []);
-        const allowed = reg?.params.options.allowedOrigins ?? '*';
+        let result = isMethod(wanted) ? lookup(wanted) : lookup('GET');
+        // Asked for a method the path lacks: answer with the path's own settings (and methods).
+        if (result.kind === 'method') result = lookup(result.methods[0]);
+        if (result.kind !== 'found') throw notRegistered(kind, wanted || 'OPTIONS', path, []);
+        const reg = result.match.registration;
+        const methods = reg.methods;
+        const allowed = reg.params.options.allowedOrigins;
         const headers = preflightHeaders(
           allowed,
           request.headers.origin,
@@ -149,7 +151,11 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
         const wait = limiter.take(`${reg.workflowId}\u0000${reg.node.name}`, reg.params.rateLimit);
         if (wait > 0) {
           reply.header('retry-after', String(wait));
-          throw new HttpError(429, 'rate_limited', `This webhook accepts ${reg.params.rateLimit} requests per minute`);
+          throw new HttpError(
+            429,
+            'rate_limited',
+            `This webhook accepts ${reg.params.rateLimit} requests per minute`,
+          );
         }
       }
       state.limit = reg.params.maxBody ?? opts.maxBodyBytes;
@@ -159,7 +165,13 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
         throw payloadTooLarge(state.limit);
       }
       try {
-        state.auth = await authenticateHeaders(reg.params, reg.node, request.headers, opts.resolveCredential, opts.clock.now());
+        state.auth = await authenticateHeaders(
+          reg.params,
+          reg.node,
+          request.headers,
+          opts.resolveCredential,
+          opts.clock.now(),
+        );
       } catch (error) {
         if (error instanceof HttpError && error.status === 401 && reg.params.authentication === 'basicAuth') {
           reply.header('www-authenticate', 'Basic realm="Webhook"');
@@ -198,19 +210,32 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
     let raw: Buffer | undefined;
     let parsed: ParsedBody | undefined;
     if (ct?.type === 'multipart/form-data') {
-      const prefix = (reg.node.parameters.options as { binaryPropertyName?: unknown } | undefined)?.binaryPropertyName;
-      const multipart = await parseMultipart(request, state.limit, typeof prefix === 'string' ? prefix : undefined);
+      const prefix = (reg.node.parameters.options as { binaryPropertyName?: unknown } | undefined)
+        ?.binaryPropertyName;
+      const multipart = await parseMultipart(
+        request,
+        state.limit,
+        typeof prefix === 'string' ? prefix : undefined,
+      );
       raw = multipart.raw;
       parsed = { body: multipart.body, binary: multipart.binary };
     } else if (Buffer.isBuffer(request.body)) raw = request.body;
 
     if (reg.params.authentication === 'hmac') {
-      const check = await verifyHmac(reg.params, reg.node, request.headers, raw ?? Buffer.alloc(0), opts.resolveCredential, now);
+      const check = await verifyHmac(
+        reg.params,
+        reg.node,
+        request.headers,
+        raw ?? Buffer.alloc(0),
+        opts.resolveCredential,
+        now,
+      );
       const seen = await opts.idempotency.claim(`sig:${reg.workflowId}:${reg.node.name}`, check.signatureId, {
         now,
         expiresAt: new Date(Math.max(check.validUntil.getTime(), now.getTime() + 1000)),
       });
-      if (!seen.claimed) throw new HttpError(403, 'forbidden', 'This signature was already used (replayed request)');
+      if (!seen.claimed)
+        throw new HttpError(403, 'forbidden', 'This signature was already used (replayed request)');
     }
     parsed ??= parseBody(raw, ct, {
       rawBody: reg.params.options.rawBody,
@@ -232,10 +257,15 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
 
     const runId = randomUUID();
     const idem = reg.params.idempotency;
-    const key = state.kind === 'production' && idem.enabled ? idempotencyKey(request.headers, parsed.body, idem) : undefined;
+    const key =
+      state.kind === 'production' && idem.enabled
+        ? idempotencyKey(request.headers, parsed.body, idem)
+        : undefined;
     const scope = `idem:${reg.workflowId}`;
     const immediate =
-      reg.params.responseMode === 'onReceived' ? encodeAnswer(immediateAnswer(reg.params, runId), responseHeaders(reg)) : undefined;
+      reg.params.responseMode === 'onReceived'
+        ? encodeAnswer(immediateAnswer(reg.params, runId), responseHeaders(reg))
+        : undefined;
     if (key !== undefined) {
       const claim = await opts.idempotency.claim(scope, key, {
         runId,
@@ -246,9 +276,14 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
       if (!claim.claimed) {
         const first = claim.existing;
         if (!first.response) {
-          throw new HttpError(409, 'idempotency_conflict', 'A request with this idempotency key is still being processed', {
-            runId: first.runId,
-          });
+          throw new HttpError(
+            409,
+            'idempotency_conflict',
+            'A request with this idempotency key is still being processed',
+            {
+              runId: first.runId,
+            },
+          );
         }
         reply.header('idempotent-replayed', 'true');
         return sendEncoded(reply, fromStored(first.response));
@@ -278,11 +313,12 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
     }
     const timeout = reg.params.responseTimeout ? reg.params.responseTimeout * 1000 : opts.responseTimeoutMs;
     const result = await runner.answer(runId, reg.params, timeout);
-    const encoded = result instanceof HttpError ? encodeError(result) : encodeAnswer(result, responseHeaders(reg));
+    const encoded =
+      result instanceof HttpError ? encodeError(result) : encodeAnswer(result, responseHeaders(reg));
     if (key !== undefined) {
-      await opts.idempotency.complete(scope, key, toStored(encoded, runId)).catch((error) =>
-        opts.logger.warn({ err: error, runId }, 'webhook idempotency answer not stored'),
-      );
+      await opts.idempotency
+        .complete(scope, key, toStored(encoded, runId))
+        .catch((error) => opts.logger.warn({ err: error, runId }, 'webhook idempotency answer not stored'));
     }
     return sendEncoded(reply, encoded);
   }
@@ -316,9 +352,15 @@ function pathSegments(url: string, prefix: string): string[] {
 }
 
 /** n8n's WebhookNotFoundError messages, in Relais' error shape. */
-function notRegistered(kind: 'production' | 'test', method: string, path: string, methods: string[]): HttpError {
+function notRegistered(
+  kind: 'production' | 'test',
+  method: string,
+  path: string,
+  methods: string[],
+): HttpError {
   if (methods.length > 0) {
-    const list = methods.length === 1 ? methods[0] : `${methods.slice(0, -1).join(', ')} or ${methods.at(-1)}`;
+    const list =
+      methods.length === 1 ? methods[0] : `${methods.slice(0, -1).join(', ')} or ${methods.at(-1)}`;
     return new HttpError(
       404,
       'webhook_not_registered',
@@ -329,7 +371,12 @@ function notRegistered(kind: 'production' | 'test', method: string, path: string
     kind === 'test'
       ? 'Start listening with POST /api/automations/:id/test-webhook, then call the test URL once within 120 s.'
       : 'The workflow must be active for a production URL to run successfully.';
-  return new HttpError(404, 'webhook_not_registered', `The requested webhook "${method} ${path}" is not registered.`, {
-    hint,
-  });
+  return new HttpError(
+    404,
+    'webhook_not_registered',
+    `The requested webhook "${method} ${path}" is not registered.`,
+    {
+      hint,
+    },
+  );
 }

@@ -82,7 +82,11 @@ export async function parseMultipart(
 }
 
 function fileData(bytes: Buffer, mimeType: string, fileName: string | undefined): BinaryData {
-  const data: BinaryData = { data: bytes.toString('base64'), mimeType: mimeType || 'application/octet-stream', fileSize: bytes.length };
+  const data: BinaryData = {
+    data: bytes.toString('base64'),
+    mimeType: mimeType || 'application/octet-stream',
+    fileSize: bytes.length,
+  };
   // Only the name, never a directory: `../../etc/passwd` is `passwd`.
   const name = fileName?.split(/[\\/]/).pop();
   if (name && name !== '.' && name !== '..') {
@@ -95,7 +99,8 @@ function fileData(bytes: Buffer, mimeType: string, fileName: string | undefined)
 
 function addField(body: JsonObject, name: string, value: unknown): void {
   const existing = Object.hasOwn(body, name) ? body[name] : undefined;
-  const next = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  const next =
+    existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   Object.defineProperty(body, name, { value: next, enumerable: true, writable: true, configurable: true });
 }
 
@@ -116,7 +121,12 @@ function binaryOf(
       name = `${name}${index}`;
     }
     if (prefix) name = `${prefix}${count}`;
-    Object.defineProperty(binary, name, { value: f.data, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(binary, name, {
+      value: f.data,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   });
   return binary;
 }
@@ -127,7 +137,9 @@ function mapError(error: unknown, limit: number): HttpError {
   if (e.statusCode === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_PARTS_LIMIT') {
     return payloadTooLarge(limit);
   }
-  if (/boundary/i.test(e.message ?? '')) return unsupportedMediaType('multipart/form-data needs a boundary parameter');
-  if (e.code === 'FST_PROTO_VIOLATION') return new HttpError(400, 'invalid_request', 'A multipart field name is not allowed');
+  if (/boundary/i.test(e.message ?? ''))
+    return unsupportedMediaType('multipart/form-data needs a boundary parameter');
+  if (e.code === 'FST_PROTO_VIOLATION')
+    return new HttpError(400, 'invalid_request', 'A multipart field name is not allowed');
   return new HttpError(400, 'invalid_request', `Malformed multipart body: ${e.message ?? 'unreadable'}`);
 }

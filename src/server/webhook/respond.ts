@@ -65,7 +65,8 @@ export function lastNodeAnswer(params: WebhookParams, items: Item[] | undefined)
         throw responseError(
           `The binary property '${params.responseBinaryPropertyName}' which should be returned does not exist`,
         );
-      if (data.data === undefined) throw responseError('The binary data is stored apart and cannot be returned');
+      if (data.data === undefined)
+        throw responseError('The binary data is stored apart and cannot be returned');
       return { status, headers: { 'content-type': data.mimeType }, body: Buffer.from(data.data, 'base64') };
     }
   }
@@ -76,7 +77,10 @@ const responseError = (message: string) => new HttpError(500, 'webhook_response_
 /** lodash `get` for `a.b[0].c` paths. */
 function getPath(value: unknown, path: string): unknown {
   let current = value;
-  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean)) {
+  for (const part of path
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter(Boolean)) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;
     current = (current as Record<string, unknown>)[part];
   }
@@ -113,8 +117,10 @@ export function encodeAnswer(
     headers['content-type'] ??= 'application/json; charset=utf-8';
   }
   // HTML written by a workflow must not run with the server's origin (n8n sandboxes it the same way).
-  if (/^text\/html|xhtml/i.test(headers['content-type'] ?? '')) headers['content-security-policy'] ??= 'sandbox';
-  const status = Number.isInteger(answer.status) && answer.status >= 100 && answer.status <= 599 ? answer.status : 200;
+  if (/^text\/html|xhtml/i.test(headers['content-type'] ?? ''))
+    headers['content-security-policy'] ??= 'sandbox';
+  const status =
+    Number.isInteger(answer.status) && answer.status >= 100 && answer.status <= 599 ? answer.status : 200;
   return { status, headers, payload: status === 204 || status === 304 ? Buffer.alloc(0) : payload };
 }
 
@@ -144,11 +150,23 @@ export function toStored(
   return { status: encoded.status, headers: encoded.headers, body: encoded.payload.toString('base64') };
 }
 
-export function fromStored(stored: StoredResponse): { status: number; headers: Record<string, string>; payload: Buffer } {
+export function fromStored(stored: StoredResponse): {
+  status: number;
+  headers: Record<string, string>;
+  payload: Buffer;
+} {
   return { status: stored.status, headers: stored.headers, payload: Buffer.from(stored.body, 'base64') };
 }
 
 /** An error as the one error shape, encoded like any answer (for replay). */
-export function encodeError(error: HttpError): { status: number; headers: Record<string, string>; payload: Buffer } {
-  return encodeAnswer({ status: error.status, headers: {}, body: errorBody(error.code, error.message, error.details) });
+export function encodeError(error: HttpError): {
+  status: number;
+  headers: Record<string, string>;
+  payload: Buffer;
+} {
+  return encodeAnswer({
+    status: error.status,
+    headers: {},
+    body: errorBody(error.code, error.message, error.details),
+  });
 }

@@ -57,6 +57,8 @@ export interface RunnerDeps {
 
 export class WebhookRunner {
   private readonly background = new Set<Promise<unknown>>();
+  /** Callers still waiting for an answer, to release at shutdown. */
+  private readonly callers = new Set<(result: HttpError) => void>();
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -81,8 +83,10 @@ export class WebhookRunner {
         settled = true;
         clearTimeout(timer);
         this.deps.waiters.remove(runId);
+        this.callers.delete(settle);
         resolve(result);
       };
+      this.callers.add(settle);
       const timer = setTimeout(
         () => settle(new HttpError(504, 'timeout', 'The workflow did not answer in time', { runId })),
         timeoutMs,
@@ -119,6 +123,16 @@ export class WebhookRunner {
         .finally(() => this.background.delete(drive));
       this.background.add(drive);
     });
+  }
+
+  /**
+   * Shutdown: answers every caller still waiting with 503 (their runs are durable and go on after
+   * the restart), so that closing the server does not wait for long runs.
+   */
+  releaseCallers(): void {
+    for (const settle of [...this.callers]) {
+      settle(new HttpError(503, 'unavailable', 'The server is shutting down; the run goes on and can be followed by its id'));
+    }
   }
 
   /** Waits for the runs this ingress started (graceful stop). */

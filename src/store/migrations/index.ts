@@ -9,6 +9,9 @@ import { accounts } from './0002_accounts.js';
 import { credentials } from './0003_credentials.js';
 import { webhooks } from './0004_webhooks.js';
 import { triggers } from './0005_triggers.js';
+import { retention } from './0006_retention.js';
+import { emailTemplates } from './0007_email_templates.js';
+import { tables } from './0008_tables.js';
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -17,6 +20,9 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
     '0003_credentials': credentials(caps),
     '0004_webhooks': webhooks(caps),
     '0005_triggers': triggers(caps),
+    '0006_retention': retention(caps),
+    '0007_email_templates': emailTemplates(caps),
+    '0008_tables': tables(caps),
   };
   return { getMigrations: async () => migrations };
 }

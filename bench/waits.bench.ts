@@ -1,0 +1,294 @@
+/**
+ * Pending waits (issue "Durable execution": a million pending waits cost disk, not memory): for
+ * 100,000 and 1,000,000 runs paused on a Wait node (`RELAIS_BENCH_WAITS=100000,1000000`):
+ *
+ * - time to create them: run rows in `waiting`, their steps and payloads, their timer rows, written
+ *   in batches of 500 waits per transaction into a SQLite file (temp dir, deleted after);
+ * - `relais start` on that file: time from spawn to listening (start-up recovery reads the waiting
+ *   runs once, through the anti-join for missing timers), RSS idle (5 s of timer-loop polling) and
+ *   its peak;
+ * - the lag between due time and resume when 10,000 of them fall due at once
+ *   (`RELAIS_BENCH_WAITS_DUE`): the bench moves their timers to "now + 3 s" in the file; lag = the
+ *   run's `finished_at` (the tiny workflow after the wait: claim, transition, continue, finish)
+ *   minus that due time; real clock, bounded to 5 minutes.
+ *
+ * The waits are clones of one run paused by the real engine (Manual Trigger → Wait 30 days → No
+ * Op), so the resumed runs go through exactly what a real resume does.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Insertable } from 'kysely';
+import { ManualClock } from '../src/engine/clock.js';
+import { Engine, resumeTimer } from '../src/engine/engine.js';
+import type { RunRecord, StepRecord } from '../src/engine/ports.js';
+import { type Workflow, workflowSchema } from '../src/engine/workflow.js';
+import { createRegistry } from '../src/nodes/registry.js';
+import { sqliteCodec } from '../src/store/dialects/sqlite.js';
+import { openStore, type Store } from '../src/store/index.js';
+import { runToRow, stepToRows } from '../src/store/run-rows.js';
+import type { Database } from '../src/store/schema.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WORKFLOW_ID = 'bench-waits';
+const BATCH = 500;
+const DUE_IN_MS = 3000;
+const LAG_LIMIT_MS = 300_000;
+
+export const waitWorkflow: Workflow = workflowSchema.parse({
+  name: 'bench-waits',
+  nodes: [
+    { id: '1', name: 'Start', type: 'manualTrigger', position: [0, 0] },
+    {
+      id: '2',
+      name: 'Wait',
+      type: 'wait',
+      typeVersion: 1.1,
+      position: [200, 0],
+      parameters: { resume: 'timeInterval', amount: 30, unit: 'days' },
+    },
+    { id: '3', name: 'Done', type: 'noOp', position: [400, 0] },
+  ],
+  connections: [
+    { from: 'Start', to: 'Wait' },
+    { from: 'Wait', to: 'Done' },
+  ],
+});
+
+/** One run paused by the real engine on its Wait node: the shape every clone copies. */
+async function template(): Promise<{ run: RunRecord; steps: StepRecord[] }> {
+  const store = await openStore({ memory: true });
+  try {
+    const engine = new Engine({ runs: store.runs, registry: createRegistry(), clock: new ManualClock() });
+    const { run } = await engine.start({
+      workflow: waitWorkflow,
+      workflowId: WORKFLOW_ID,
+      workflowVersion: 1,
+      mode: 'webhook',
+      triggerItems: [{ orderId: 'A-1042', email: 'client@example.com' }],
+    });
+    if (run.status !== 'waiting') throw new Error(`template run is ${run.status}`);
+    return { run, steps: await store.runs.listSteps(run.id) };
+  } finally {
+    await store.close();
+  }
+}
+
+const pad = (i: number) => String(i).padStart(7, '0');
+
+/** Inserts `count` waits: ids `due-…` for the first `due` of them, `idle-…` for the rest. */
+async function createWaits(store: Store, count: number, due: number): Promise<void> {
+  const { run, steps } = await template();
+  const created = Date.now();
+  const farAway = new Date(created + 30 * 86_400_000);
+  const db = store.db;
+  for (let start = 0; start < count; start += BATCH) {
+    const runs: Insertable<Database['runs']>[] = [];
+    const stepRows: Insertable<Database['steps']>[] = [];
+    const data: Insertable<Database['step_data']>[] = [];
+    const timers: Insertable<Database['timers']>[] = [];
+    for (let i = start; i < Math.min(count, start + BATCH); i++) {
+      const id = `${i < due ? 'due' : 'idle'}-${pad(i)}`;
+      const createdAt = new Date(created + i);
+      runs.push(runToRow(sqliteCodec, { ...run, id, createdAt, startedAt: createdAt, waitTill: farAway }));
+      for (const step of steps) {
+        const rows = stepToRows(sqliteCodec, { ...step, runId: id, startedAt: createdAt, finishedAt: createdAt });
+        stepRows.push(rows.meta);
+        if (rows.data) data.push(rows.data);
+      }
+      const timer = resumeTimer(id, run.version, farAway);
+      timers.push({
+        id: timer.id,
+        run_id: id,
+        kind: timer.kind,
+        due_at: sqliteCodec.date(farAway),
+        payload: '{}',
+        claimed_by: null,
+        claimed_until: null,
+        created_at: sqliteCodec.date(createdAt),
+      });
+    }
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('runs').values(runs).execute();
+      await trx.insertInto('steps').values(stepRows).execute();
+      await trx.insertInto('step_data').values(data).execute();
+      await trx.insertInto('timers').values(timers).execute();
+    });
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function memory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: mb('VmRSS'), peak: mb('VmHWM') };
+}
+
+/** `relais start` on the data dir; resolves with the process and ms from spawn to listening. */
+async function startRelais(dataDir: string): Promise<{ proc: ChildProcess; startMs: number }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['bin/relais.js', 'start'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      RELAIS_DATA_DIR: dataDir,
+      RELAIS_HOST: '127.0.0.1',
+      RELAIS_PORT: String(port),
+      RELAIS_LOG_LEVEL: 'warn',
+      RELAIS_ENCRYPTION_KEY: 'bench-bench-bench-bench-bench-bench-00',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk;
+      if (out.includes('Relais is running')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`relais exited (${code}) before listening`)));
+  });
+  return { proc, startMs: performance.now() - t0 };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+interface Row {
+  waits: number;
+  createS: number;
+  dbMb: number;
+  startMs: number;
+  idleRss: number;
+  peakRss: number;
+  lag: { p50: number; p99: number; max: number; resumed: number; spanS: number } | null;
+  afterRss: number;
+}
+
+async function measure(count: number, due: number): Promise<Row> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'relais-bench-waits-'));
+  let proc: ChildProcess | undefined;
+  try {
+    let store = await openStore({ dataDir });
+    await store.workflows.saveWorkflow(WORKFLOW_ID, waitWorkflow);
+    const t0 = performance.now();
+    await createWaits(store, count, due);
+    const createS = (performance.now() - t0) / 1000;
+    await store.close();
+    const file = join(dataDir, 'relais.db');
+    const dbMb = (statSync(file).size + statSync(`${file}-wal`, { throwIfNoEntry: false })?.size!) / 1024 ** 2;
+
+    const started = await startRelais(dataDir);
+    proc = started.proc;
+    await sleep(5000);
+    const idle = memory(proc.pid!);
+
+    // 10,000 fall due at once, a few seconds from now, in the file the running process reads.
+    store = await openStore({ dataDir });
+    const dueAt = Date.now() + DUE_IN_MS;
+    await store.db
+      .updateTable('timers')
+      .set({ due_at: dueAt })
+      .where('run_id', '>=', 'due-')
+      .where('run_id', '<', 'due.')
+      .execute();
+    await store.db
+      .updateTable('runs')
+      .set({ wait_till: dueAt })
+      .where('id', '>=', 'due-')
+      .where('id', '<', 'due.')
+      .execute();
+    const finished = async () =>
+      (await store.db
+        .selectFrom('runs')
+        .select('finished_at')
+        .where('id', '>=', 'due-')
+        .where('id', '<', 'due.')
+        .where('status', '=', 'succeeded')
+        .execute()) as { finished_at: number }[];
+    let done: { finished_at: number }[] = [];
+    const deadline = dueAt + LAG_LIMIT_MS;
+    while (Date.now() < deadline) {
+      await sleep(250);
+      done = await finished();
+      if (done.length >= due) break;
+    }
+    const after = memory(proc.pid!);
+    await store.close();
+    const lags = done.map((r) => Number(r.finished_at) - dueAt).sort((a, b) => a - b);
+    return {
+      waits: count,
+      createS,
+      dbMb,
+      startMs: started.startMs,
+      idleRss: idle.rss,
+      peakRss: Math.max(idle.peak, after.peak),
+      lag:
+        lags.length === 0
+          ? null
+          : {
+              p50: percentile(lags, 50),
+              p99: percentile(lags, 99),
+              max: lags[lags.length - 1],
+              resumed: lags.length,
+              spanS: (lags[lags.length - 1] - lags[0]) / 1000,
+            },
+      afterRss: after.rss,
+    };
+  } finally {
+    if (proc) await stop(proc);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function waitsBench(): Promise<void> {
+  const sizes = (process.env.RELAIS_BENCH_WAITS ?? '100000,1000000').split(',').map(Number);
+  const due = Number(process.env.RELAIS_BENCH_WAITS_DUE ?? 10_000);
+  // `relais start` as `npm start` runs it: the bundle, rebuilt from the current sources.
+  const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed');
+  const rows: Row[] = [];
+  for (const size of sizes) rows.push(await measure(size, Math.min(due, size)));
+
+  console.log('\n## Pending waits — SQLite file, `relais start` holding them, real clock');
+  console.log(
+    '| pending waits | create (batches of 500) | DB file | start → listening | RSS idle | RSS peak | ' +
+      `${due.toLocaleString('en')} due at once: lag p50 | p99 | max | resumed | RSS after |`,
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const rate = Math.round(r.waits / r.createS).toLocaleString('en');
+    const lag = r.lag
+      ? `${Math.round(r.lag.p50)} ms | ${Math.round(r.lag.p99)} ms | ${Math.round(r.lag.max)} ms | ${r.lag.resumed.toLocaleString('en')}`
+      : '— | — | — | 0';
+    console.log(
+      `| ${r.waits.toLocaleString('en')} | ${r.createS.toFixed(1)} s (${rate}/s) | ${r.dbMb.toFixed(0)} MB | ` +
+        `${Math.round(r.startMs)} ms | ${r.idleRss.toFixed(0)} MB | ${r.peakRss.toFixed(0)} MB | ${lag} | ${r.afterRss.toFixed(0)} MB |`,
+    );
+  }
+}
