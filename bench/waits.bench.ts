@@ -201,7 +201,7 @@ async function measure(count: number, due: number): Promise<Row> {
     const createS = (performance.now() - t0) / 1000;
     await store.close();
     const file = join(dataDir, 'relais.db');
-    const dbMb = (statSync(file).size + statSync(`${file}-wal`, { throwIfNoEntry: false })?.size!) / 1024 ** 2;
+    const dbMb = (statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1024 ** 2;
 
     const started = await startRelais(dataDir);
     proc = started.proc;

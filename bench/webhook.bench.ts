@@ -150,7 +150,14 @@ function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-async function load(url: string, connections: number, seconds: number): Promise<CannonResult> {
+/** CPU time (user + system) a process has used, in ms: what a request costs, whatever else runs. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime (fields 14 and 15 of the full line) in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function load(url: string, connections: number, seconds: number, pid: number): Promise<Measured> {
   const opts = {
     url,
     method: 'POST',
@@ -159,13 +166,20 @@ async function load(url: string, connections: number, seconds: number): Promise<
     connections,
   };
   await autocannon({ ...opts, duration: Math.min(2, seconds) }); // warm-up, not counted
-  return autocannon({ ...opts, duration: seconds });
+  const cpu0 = cpuMs(pid);
+  const result = await autocannon({ ...opts, duration: seconds });
+  return { result, cpuPerRequest: (cpuMs(pid) - cpu0) / Math.max(result.requests.total, 1) };
 }
 
-interface Row {
+interface Measured {
+  result: CannonResult;
+  /** Server CPU ms per answered request (robust to a busy machine, unlike req/s). */
+  cpuPerRequest: number;
+}
+
+interface Row extends Measured {
   server: string;
   connections: number;
-  result: CannonResult;
 }
 
 export async function webhookBench(): Promise<void> {
@@ -201,38 +215,36 @@ export async function webhookBench(): Promise<void> {
     procs.push(memory);
     await firstAnswer(`http://127.0.0.1:${memPort}${PATH}`, process.hrtime.bigint(), memory);
 
-    for (const connections of [10, 50]) {
-      rows.push({
-        server: 'bare node:http',
-        connections,
-        result: await load(`http://127.0.0.1:${barePort}/`, connections, seconds),
-      });
-      rows.push({
-        server: 'relais, saving on (SQLite file)',
-        connections,
-        result: await load(url, connections, seconds),
-      });
-      rows.push({
+    const servers = [
+      { server: 'bare node:http', url: `http://127.0.0.1:${barePort}/`, pid: bare.pid! },
+      { server: 'relais, saving on (SQLite file)', url, pid: relais.pid! },
+      {
         server: 'relais, saving off (in-memory runs)',
-        connections,
-        result: await load(`http://127.0.0.1:${memPort}${PATH}`, connections, seconds),
-      });
+        url: `http://127.0.0.1:${memPort}${PATH}`,
+        pid: memory.pid!,
+      },
+    ];
+    for (const connections of [10, 50]) {
+      for (const s of servers)
+        rows.push({ server: s.server, connections, ...(await load(s.url, connections, seconds, s.pid)) });
     }
     const loaded = rssMb(relais.pid!);
 
+    const [load1] = readFileSync('/proc/loadavg', 'utf8').split(' ');
     console.log(
-      `\n## Webhook throughput — Webhook (responseNode) → Set → Respond to Webhook, loopback, ${seconds} s per run`,
+      `\n## Webhook throughput — Webhook (responseNode) → Set → Respond to Webhook, loopback, ${seconds} s per run (load average ${load1})`,
     );
     console.log(
-      '| server | conns | req/s | p50 ms | p99 ms | req/s vs bare | p99 vs bare | errors/non-2xx |',
+      '| server | conns | req/s | p50 ms | p99 ms | req/s vs bare | p99 vs bare | server CPU ms/req | errors/non-2xx |',
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       const base = rows.find((r) => r.connections === row.connections && r.server.startsWith('bare'))!.result;
       const r = row.result;
       console.log(
         `| ${row.server} | ${row.connections} | ${Math.round(r.requests.average).toLocaleString('en')} | ${r.latency.p50} | ${r.latency.p99} | ` +
-          `${(r.requests.average / base.requests.average).toFixed(2)}× | ${(r.latency.p99 / Math.max(base.latency.p99, 1)).toFixed(2)}× | ${r.errors + r.timeouts}/${r.non2xx} |`,
+          `${(r.requests.average / base.requests.average).toFixed(2)}× | ${(r.latency.p99 / Math.max(base.latency.p99, 1)).toFixed(2)}× | ` +
+          `${row.cpuPerRequest.toFixed(2)} | ${r.errors + r.timeouts}/${r.non2xx} |`,
       );
     }
     console.log('\n| `relais start` | value |');

@@ -174,6 +174,11 @@ export class Engine {
 
   /** Drives a queued or interrupted run from its checkpoint (completed steps are not executed again). */
   async continue(run: RunRecord, workflow: Workflow, opts: ContinueOptions = {}): Promise<RunOutcome> {
+    // A resume is for a waiting run only: a repeated delivery (a timer re-claimed after its lease,
+    // a duplicate event) for a run already moving must not drive it a second time.
+    if (opts.resume && run.status !== 'waiting') {
+      throw new StaleRunError(`Run ${run.id} is ${run.status}, not waiting: nothing to resume`);
+    }
     const wait = run.status === 'waiting' ? run.checkpoint?.wait : undefined;
     if (wait && wait.resumeOn !== 'time' && opts.resume?.by === undefined) {
       throw new NonRetryableError(

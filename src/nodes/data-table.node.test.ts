@@ -26,7 +26,7 @@ async function patients(tables: TableService): Promise<void> {
   });
 }
 
-const run = (tables: TableService, parameters: Record<string, unknown>, items: unknown[] = [{}], onError?: 'continueRegularOutput') =>
+const run = (tables: TableService, parameters: Record<string, unknown>, items: unknown[] = [{}], onError?: 'continue') =>
   runNode(dataTableNode, { parameters, items, onError, services: { [TABLES.name]: tables } });
 
 describe('data table node without the service', () => {
@@ -89,7 +89,7 @@ for (const db of tableDatabases()) {
           return true;
         });
         assert.equal((await tables.get('patients')).rowCount, 0);
-        const failed = await run(tables, parameters, items, 'continueRegularOutput');
+        const failed = await run(tables, parameters, items, 'continue');
         assert.equal(failed.outputs[0].length, 10_000);
         assert.ok(failed.outputs[0].every((item, i) => isErrorItem(item) && (item.pairedItem as { item: number }).item === i));
         assert.equal((await tables.get('patients')).rowCount, 0);

@@ -23,7 +23,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { NonRetryableError } from '../engine/errors.js';
 import type { Item, JsonObject } from '../engine/items.js';
-import { defineNode, errorItem, type NodeContext } from './sdk.js';
+import { defineNode, type NodeContext } from './sdk.js';
 import {
   compile,
   deleteSql,
@@ -43,8 +43,9 @@ import {
   type Plan,
   plan,
   planItems,
-  resultItems,
   rowFromItem,
+  runPlans,
+  type SqlSession,
   splitUpdate,
 } from './shared/sql/operations.js';
 import {
@@ -277,57 +278,25 @@ async function run(
     throw postgresError(error, target, undefined, plans[0].itemIndex);
   }
   let broken: Error | undefined;
-  const exec = async (plan: Plan): Promise<Record<string, unknown>[]> => {
-    const rows: Record<string, unknown>[] = [];
-    for (const s of plan.statements) {
+  const session: SqlSession = {
+    async run(s, plan) {
       try {
         const result = await client.query({ text: s.text, values: s.values, types });
-        // A statement without parameters may hold several (simple protocol): each has its rows.
-        for (const r of Array.isArray(result) ? result : [result]) rows.push(...((r as pg.QueryResult).rows ?? []));
+        // Without parameters a query may hold several statements (simple protocol): each has rows.
+        return (Array.isArray(result) ? result : [result]).flatMap((r: pg.QueryResult) => r.rows ?? []);
       } catch (error) {
         const failed = postgresError(error, target, s.text, plan.itemIndex);
+        // A connection that failed below SQL is not handed back to the pool.
         if (!(failed instanceof NonRetryableError)) broken = failed;
         throw failed;
       }
-    }
-    return rows;
+    },
+    begin: async () => void (await client.query('begin')),
+    commit: async () => void (await client.query('commit')),
+    rollback: async () => void (await client.query('rollback')),
   };
-  const out: Item[] = [];
   try {
-    if (p.options.queryBatching === 'independently') {
-      for (const plan of plans) {
-        try {
-          out.push(...resultItems(plan, await exec(plan)));
-        } catch (error) {
-          if (!continueOnFail) throw error;
-          out.push(errorItem(error, plan.itemIndex));
-        }
-      }
-      return out;
-    }
-    // single and transaction: every item's statements commit together or not at all.
-    await client.query('begin');
-    try {
-      const results: [Plan, Record<string, unknown>[]][] = [];
-      for (const plan of plans) results.push([plan, await exec(plan)]);
-      if (p.options.queryBatching === 'single' && results.every(([, rows]) => rows.length === 0)) {
-        // n8n's single query: one answer for the whole batch.
-        if (results.some(([plan]) => plan.mustMatch !== undefined)) results.forEach(([plan, rows]) => resultItems(plan, rows));
-        if (!results.every(([plan]) => plan.readOnly)) {
-          out.push({ json: { success: true }, pairedItem: Array.from({ length: itemCount }, (_, item) => ({ item })) });
-        }
-      } else {
-        for (const [plan, rows] of results) out.push(...resultItems(plan, rows));
-      }
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      if (!continueOnFail) throw error;
-      out.length = 0;
-      const itemIndex = (error as { itemIndex?: number }).itemIndex ?? plans[0].itemIndex;
-      out.push(errorItem(error, itemIndex));
-    }
-    return out;
+    return await runPlans(session, plans, p.options.queryBatching, { continueOnFail, itemCount, singleInTransaction: true });
   } finally {
     client.release(broken);
   }

@@ -221,10 +221,13 @@ export class EmbeddedQueue implements RunQueue {
     const run = await this.opts.runs.getRun(p.runId);
     if (!run) throw new Error(`Run ${p.runId} not found`);
     if (isTerminal(run.status)) return { run, runData: new RunData() };
+    // A time resume wakes a waiting run; a queued run (given back after a driver failure, then woken
+    // by a timer) is simply driven: its queued → running move refuses a second driver.
+    const resume = p.job.resume?.by === 'time' && run.status === 'queued' ? undefined : p.job.resume;
     const outcome = await this.opts.engine.continue(run, p.workflow, {
       active: p.active,
       respond: p.job.respond,
-      resume: p.job.resume,
+      resume,
     });
     if (isTerminal(outcome.run.status) && this.opts.afterRun) {
       await this.opts.afterRun(outcome.run, p.workflow).catch((error) => this.opts.onError?.(p.runId, error));

@@ -154,6 +154,30 @@ for (const database of testDatabases()) {
       assert.equal(cannotRun.body.error.details[0].node, 'Tell Slack');
     });
 
+    it('saves a Relais document with a node type it does not have, wired from any output, as a warning', async () => {
+      const doc = {
+        name: 'Future',
+        nodes: [
+          { id: '1', name: 'Start', type: 'manualTrigger' },
+          { id: '2', name: 'Mystery', type: 'aiAgent' },
+          { id: '3', name: 'Pass', type: 'noOp' },
+        ],
+        connections: [
+          { from: 'Start', to: 'Mystery' },
+          { from: 'Mystery', output: 1, to: 'Pass' },
+        ],
+      };
+      const saved = await server.request('POST', '/api/automations', { as: 'editor', json: doc });
+      expectStatus(saved, 201);
+      assert.deepEqual(saved.body.warnings, [
+        { node: 'Mystery', field: 'type', message: "unknown node type 'aiAgent'" },
+      ]);
+      const twice = { ...doc, nodes: [...doc.nodes, { id: '4', name: 'Mystery', type: 'noOp' }] };
+      const refused = await server.request('POST', '/api/automations', { as: 'editor', json: twice });
+      expectStatus(refused, 400);
+      assert.ok(refused.body.error.details.some((d: { field: string }) => d.field === 'name'));
+    });
+
     it('keeps a version per save, lists them, serves an old one, and takes a GET reply back as a PUT body', async () => {
       const id = await createAutomation(server, greetWorkflow('V1'));
       const current = (await server.request('GET', `/api/automations/${id}`, { as: 'viewer' })).body;

@@ -3,6 +3,8 @@
  * log, cancel (waiting, queued, finished), delete (refused while in flight), retry.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ManualClock } from '../../src/engine/clock.js';
 import { startTestServer, type TestServer, testDatabases } from '../../src/testing/server.js';
@@ -209,8 +211,14 @@ for (const database of testDatabases()) {
       assignment.parameters!.assignments.assignments[0].value = '=Bonjour {{ $json.name }}';
       expectStatus(await server.request('PUT', `/api/automations/${id}`, { as: 'editor', json: doc }), 200);
 
+      expectStatus(
+        await server.request('POST', `/api/automation-runs/${first.body.id}/retry`, { as: 'editor' }),
+        409,
+        // only a failed run continues from its failed node
+      );
       const retry = await server.request('POST', `/api/automation-runs/${first.body.id}/retry`, {
         as: 'editor',
+        json: { from: 'trigger' },
       });
       expectStatus(retry, 200);
       assert.notEqual(retry.body.id, first.body.id);
@@ -250,9 +258,80 @@ for (const database of testDatabases()) {
       );
       expectStatus(await server.request('DELETE', `/api/automations/${id}`, { as: 'editor' }), 204);
       expectStatus(
-        await server.request('POST', `/api/automation-runs/${first.body.id}/retry`, { as: 'editor' }),
+        await server.request('POST', `/api/automation-runs/${first.body.id}/retry`, {
+          as: 'editor',
+          json: { from: 'trigger' },
+        }),
         404,
       );
+    });
+
+    it('retries a failed run from its failed node with the stored inputs; earlier steps are not re-run', async () => {
+      // The application's API fails once, then answers: the failed call is the only thing retried.
+      let calls = 0;
+      const api = createServer((req, res) => {
+        calls++;
+        res.writeHead(calls === 1 ? 503 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(calls === 1 ? { error: 'busy' } : { ok: true, path: req.url }));
+      });
+      await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+      const port = (api.address() as AddressInfo).port;
+      try {
+        const id = await createAutomation(server, {
+          name: 'Notify app',
+          nodes: [
+            { id: '1', name: 'Start', type: 'manualTrigger', position: [0, 0] },
+            {
+              id: '2',
+              name: 'Prepare',
+              type: 'set',
+              position: [200, 0],
+              parameters: {
+                includeOtherFields: true,
+                assignments: {
+                  assignments: [{ id: 'a', name: 'ref', type: 'string', value: '=R-{{ $json.n }}' }],
+                },
+              },
+            },
+            {
+              id: '3',
+              name: 'Call app',
+              type: 'httpRequest',
+              position: [400, 0],
+              parameters: { url: `=http://127.0.0.1:${port}/notify/{{ $json.ref }}` },
+            },
+          ],
+          connections: [
+            { from: 'Start', to: 'Prepare' },
+            { from: 'Prepare', to: 'Call app' },
+          ],
+        });
+        const failed = await server.request('POST', `/api/automations/${id}/run`, {
+          as: 'editor',
+          json: { items: { n: 7 } },
+        });
+        expectStatus(failed, 200);
+        assert.equal(failed.body.status, 'failed');
+        const retry = await server.request('POST', `/api/automation-runs/${failed.body.id}/retry`, {
+          as: 'editor',
+        });
+        expectStatus(retry, 200);
+        assert.equal(retry.body.status, 'succeeded');
+        assert.equal(retry.body.retryOf, failed.body.id);
+        assert.deepEqual(
+          retry.body.executionLog.map((s: { nodeName: string }) => s.nodeName),
+          ['Start', 'Prepare', 'Call app'],
+        );
+        assert.equal(
+          retry.body.executionLog[1].startedAt,
+          failed.body.executionLog[1].startedAt,
+          'Prepare was not re-run',
+        );
+        assert.deepEqual(retry.body.executionLog[2].output[0][0].json, { ok: true, path: '/notify/R-7' });
+        assert.equal(calls, 2);
+      } finally {
+        api.close();
+      }
     });
   });
 }

@@ -2,9 +2,10 @@
  * `/api/automation-runs`: run history with filters, one run with its execution log, cancel,
  * delete and retry (seeds/002 §6.2).
  *
- * Retry re-runs the automation's current version from the trigger, with the trigger items of the
- * run it retries (`retryOf` links them). Retrying from the failed node, reusing the steps that
- * succeeded, comes with durable execution (engine support for resuming a finished run).
+ * Retry (`retryOf` links the runs): by default a failed run continues from its failed node with
+ * that node's stored inputs, on the version it ran (the steps before it are replayed, not re-run);
+ * `{ "from": "trigger" }` re-runs the automation's current version from the trigger with the same
+ * trigger items (also the only choice for a run that did not fail).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -25,7 +26,7 @@ import {
   pageQuery,
 } from '../schemas/common.js';
 import { runDetail, runDetailSchema, runSummary, runSummarySchema } from '../schemas/runs.js';
-import { startRun } from './automations/execute.js';
+import { driveAndWait, startRun } from './automations/execute.js';
 import { audit } from './automations/shared.js';
 
 const TAGS = ['runs'];
@@ -53,9 +54,9 @@ const runListQuery = pageQuery.extend({
 
 const retryBodySchema = z
   .object({
-    from: z.literal('trigger').default('trigger').meta({
+    from: z.enum(['failure', 'trigger']).default('failure').meta({
       description:
-        'Where to start again; `trigger` (the only choice until runs can resume from a failed node)',
+        '`failure` (default): continue a failed run from its failed node with its stored inputs; `trigger`: start again from the trigger on the current version',
     }),
   })
   .strict()
@@ -198,7 +199,7 @@ export function runRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
         config: { permission: 'automations:execute' },
         schema: {
           tags: TAGS,
-          summary: 'Run again from the trigger, with the same trigger data, on the current version',
+          summary: 'Retry a run: from its failed node (default) or from the trigger on the current version',
           params: idParams,
           querystring: runWaitQuery,
           body: retryBodySchema,
@@ -211,6 +212,34 @@ export function runRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
           throw conflict(`The run is still ${original.status}: it can be retried once it ended`);
         const record = await deps.store.workflows.getWorkflow(original.workflowId);
         if (!record) throw notFound(`Automation '${original.workflowId}' of this run`);
+        const wait = { wait: request.query.wait, timeoutMs: request.query.timeout * 1000 };
+        if ((request.body?.from ?? 'failure') === 'failure') {
+          if (original.status !== 'failed') {
+            throw conflict(`The run ${original.status}; only a failed run continues from its failed node`, {
+              hint: 'retry with { "from": "trigger" }',
+            });
+          }
+          const version = await deps.store.workflows.getWorkflowVersion(
+            original.workflowId,
+            original.workflowVersion,
+          );
+          if (!version)
+            throw notFound(`Version ${original.workflowVersion} of automation '${original.workflowId}'`);
+          const retried = await deps.engine.retry(original, version, {
+            from: 'failure',
+            workflowVersion: original.workflowVersion,
+          });
+          const started = await driveAndWait(deps, retried, wait);
+          await audit(deps, request, {
+            action: 'run.retried',
+            entityType: 'run',
+            entityId: original.id,
+            details: { automationId: record.id, runId: started.run.id, from: 'failure' },
+          });
+          return reply
+            .status(started.settled ? 200 : 202)
+            .send(runDetail(started.run, started.steps, record.name));
+        }
         // Start from the trigger the original run started from, if the current version still has it.
         const [first] = await deps.store.runs.listSteps(original.id);
         const trigger = record.workflow.nodes.find(
@@ -223,14 +252,13 @@ export function runRoutes(deps: ServerDeps): FastifyPluginAsyncZod {
           items: original.triggerItems,
           trigger: trigger?.name,
           retryOf: original.id,
-          wait: request.query.wait,
-          timeoutMs: request.query.timeout * 1000,
+          ...wait,
         });
         await audit(deps, request, {
           action: 'run.retried',
           entityType: 'run',
           entityId: original.id,
-          details: { automationId: record.id, runId: started.run.id },
+          details: { automationId: record.id, runId: started.run.id, from: 'trigger' },
         });
         return reply
           .status(started.settled ? 200 : 202)

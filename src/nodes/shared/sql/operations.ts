@@ -17,6 +17,8 @@ export interface Plan {
   readOnly: boolean;
   /** Update: no row returned means the row to update does not exist (n8n's check). */
   mustMatch?: string;
+  /** Items a combined statement stands for (MySQL's one INSERT for all items); default `[itemIndex]`. */
+  items?: number[];
 }
 
 export function plan(itemIndex: number, statements: Statement[], extra: Partial<Plan> = {}): Plan {
@@ -55,8 +57,9 @@ export function resultItems(plan: Plan, rows: Record<string, unknown>[]): Item[]
       itemIndex: plan.itemIndex,
     });
   }
-  if (rows.length > 0) return rows.map((r) => ({ json: jsonRow(r) as JsonObject, pairedItem: { item: plan.itemIndex } }));
-  return plan.readOnly ? [] : [{ json: { success: true }, pairedItem: { item: plan.itemIndex } }];
+  const pairedItem = plan.items ? plan.items.map((item) => ({ item })) : { item: plan.itemIndex };
+  if (rows.length > 0) return rows.map((r) => ({ json: jsonRow(r) as JsonObject, pairedItem }));
+  return plan.readOnly ? [] : [{ json: { success: true }, pairedItem }];
 }
 
 /** A row from an item: its json (auto-map) or the columns defined below. */
@@ -109,4 +112,68 @@ export function describeMatch(match: JsonObject, table: string): string {
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(', ');
   return `No rows matching the provided values (${values}) were found in the table "${table}".`;
+}
+
+/** One connection, as the runner needs it. `run` throws node errors (see errors.ts). */
+export interface SqlSession {
+  run(statement: Statement, plan: Plan): Promise<Record<string, unknown>[]>;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+export type Batching = 'single' | 'independently' | 'transaction';
+
+/**
+ * n8n's query batching. `independently`: each item's statements alone, a failure (under
+ * continue-on-fail) reported on its item. `transaction`: all in one transaction, rolled back on a
+ * failure. `single`: n8n sends one multi-statement query — one implicit transaction on
+ * PostgreSQL (`singleInTransaction`), statements committed one by one on MySQL — and answers
+ * `{ success: true }` once, paired with every item, when no statement returned rows.
+ */
+export async function runPlans(
+  session: SqlSession,
+  plans: Plan[],
+  mode: Batching,
+  opts: { continueOnFail: boolean; itemCount: number; singleInTransaction: boolean },
+): Promise<Item[]> {
+  const exec = async (plan: Plan) => {
+    const rows: Record<string, unknown>[] = [];
+    for (const s of plan.statements) rows.push(...(await session.run(s, plan)));
+    return rows;
+  };
+  const out: Item[] = [];
+  if (mode === 'independently') {
+    for (const plan of plans) {
+      try {
+        out.push(...resultItems(plan, await exec(plan)));
+      } catch (error) {
+        if (!opts.continueOnFail) throw error;
+        out.push(errorItem(error, plan.itemIndex));
+      }
+    }
+    return out;
+  }
+  const transactional = mode === 'transaction' || opts.singleInTransaction;
+  if (transactional) await session.begin();
+  try {
+    const results: [Plan, Record<string, unknown>[]][] = [];
+    for (const plan of plans) results.push([plan, await exec(plan)]);
+    const nothing = results.every(([, rows]) => rows.length === 0);
+    if (mode === 'single' && nothing && results.every(([plan]) => plan.mustMatch === undefined)) {
+      if (!results.every(([plan]) => plan.readOnly)) {
+        out.push({ json: { success: true }, pairedItem: Array.from({ length: opts.itemCount }, (_, item) => ({ item })) });
+      }
+    } else {
+      for (const [plan, rows] of results) out.push(...resultItems(plan, rows));
+    }
+    if (transactional) await session.commit();
+    return out;
+  } catch (error) {
+    if (transactional) await session.rollback().catch(() => {});
+    if (!opts.continueOnFail) throw error;
+    // Rolled back (or stopped at the failure): the failure is the answer.
+    const itemIndex = (error as { itemIndex?: number }).itemIndex ?? plans[0]?.itemIndex ?? 0;
+    return [errorItem(error, itemIndex)];
+  }
 }

@@ -38,7 +38,12 @@ export function parseAutomationBody(body: Record<string, unknown>, registry: Nod
   if (result.ok) workflow = result.workflow;
   else {
     const unknown = unknownTypeNodes(doc, registry);
-    const blocking = result.problems.filter((p) => p.node === undefined || !unknown.has(p.node));
+    // Of an unknown node, only its type and the outputs it is wired from cannot be checked.
+    const tolerated = (p: WorkflowProblem) =>
+      p.node !== undefined &&
+      unknown.has(p.node) &&
+      (p.field === 'type' || p.field.startsWith('connections.'));
+    const blocking = result.problems.filter((p) => !tolerated(p));
     if (blocking.length > 0) throw badRequest('The workflow is not valid', blocking);
     // Only problems of unknown-type nodes are left, so the document itself parses.
     workflow = workflowSchema.parse(doc);

@@ -55,6 +55,15 @@ export async function startRun(deps: ServerDeps, opts: StartRunOptions): Promise
     retryOf: opts.retryOf ?? null,
     active: record.active,
   });
+  return driveAndWait(deps, created, opts);
+}
+
+/** Hands a created run to the queue and waits (bounded) for it to end or pause. */
+export async function driveAndWait(
+  deps: ServerDeps,
+  created: RunRecord,
+  opts: { wait: boolean; timeoutMs: number },
+): Promise<StartedRun> {
   const driven = deps.queue.submit({ runId: created.id }).then(
     () => true,
     (error: unknown) => {
