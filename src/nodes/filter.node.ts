@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { defineNode } from './sdk.js';
-import { filterValueSchema, splitByConditions } from './shared/filter/index.js';
+import { conditionNodeParams, splitByConditions } from './shared/filter/index.js';
 
 /** Filter 2.2 writes filter version 2 into its conditions. */
 const FILTER_VERSION = 2;
@@ -16,22 +15,7 @@ export const filterNode = defineNode({
   displayName: 'Filter',
   description: 'Keeps the items that match the conditions and discards the others.',
   group: 'transform',
-  params: z
-    .object({
-      conditions: filterValueSchema.prefault({}),
-      /** "Convert types where required": loose type validation of the conditions. */
-      looseTypeValidation: z.boolean().default(false),
-      options: z
-        .object({
-          /** Compare strings regardless of case (absent: case-sensitive, as n8n evaluates it). */
-          ignoreCase: z.boolean().optional(),
-          /** Read by Filter < 2.1 only; kept so older exports still validate. */
-          looseTypeValidation: z.boolean().optional(),
-        })
-        .loose()
-        .prefault({}),
-    })
-    .loose(),
+  params: conditionNodeParams,
   inputs: 1,
   outputs: ['kept', 'discarded'],
   execute: (ctx) => splitByConditions(ctx, FILTER_VERSION),

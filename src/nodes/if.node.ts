@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { defineNode } from './sdk.js';
-import { filterValueSchema, splitByConditions } from './shared/filter/index.js';
+import { conditionNodeParams, splitByConditions } from './shared/filter/index.js';
 
 /** IF 2.2 writes filter version 2 into its conditions. */
 const FILTER_VERSION = 2;
@@ -15,22 +14,7 @@ export const ifNode = defineNode({
   displayName: 'If',
   description: 'Routes each item to the true or false output depending on conditions.',
   group: 'flow',
-  params: z
-    .object({
-      conditions: filterValueSchema.prefault({}),
-      /** "Convert types where required": loose type validation of the conditions. */
-      looseTypeValidation: z.boolean().default(false),
-      options: z
-        .object({
-          /** Compare strings regardless of case (absent: case-sensitive, as n8n evaluates it). */
-          ignoreCase: z.boolean().optional(),
-          /** Read by IF < 2.1 only; kept so older exports still validate. */
-          looseTypeValidation: z.boolean().optional(),
-        })
-        .loose()
-        .prefault({}),
-    })
-    .loose(),
+  params: conditionNodeParams,
   inputs: 1,
   outputs: ['true', 'false'],
   execute: (ctx) => splitByConditions(ctx, FILTER_VERSION),

@@ -17,6 +17,7 @@ export {
   withItemIndex,
 } from './node-conditions.js';
 export {
+  conditionNodeParams,
   type FilterCondition,
   type FilterNodeParams,
   type FilterOperator,

@@ -108,3 +108,19 @@ export function resolveFilterValue(value: FilterValueInput, defaults: FilterOpti
     combinator: value.combinator,
   };
 }
+
+/**
+ * Parameters of the nodes that split items by one set of conditions (IF 2.2, Filter 2.2): the
+ * conditions, "convert types where required", and the options bag (`ignoreCase`;
+ * `looseTypeValidation` is read by versions below 2.1 only and kept so older exports validate).
+ */
+export const conditionNodeParams = z
+  .object({
+    conditions: filterValueSchema.prefault({}),
+    looseTypeValidation: z.boolean().default(false),
+    options: z
+      .object({ ignoreCase: z.boolean().optional(), looseTypeValidation: z.boolean().optional() })
+      .loose()
+      .prefault({}),
+  })
+  .loose();
