@@ -70,8 +70,10 @@ async function template(): Promise<{ run: RunRecord; steps: StepRecord[] }> {
       mode: 'webhook',
       triggerItems: [{ orderId: 'A-1042', email: 'client@example.com' }],
     });
-    if (run.status !== 'waiting') throw new Error(`template run is ${run.status}`);
-    return { run, steps: await store.runs.listSteps(run.id) };
+    // The record as stored: the outcome's copy does not carry the checkpoint written at the pause.
+    const stored = await store.runs.getRun(run.id);
+    if (stored?.status !== 'waiting') throw new Error(`template run is ${stored?.status}`);
+    return { run: stored, steps: await store.runs.listSteps(run.id) };
   } finally {
     await store.close();
   }
@@ -80,7 +82,7 @@ async function template(): Promise<{ run: RunRecord; steps: StepRecord[] }> {
 const pad = (i: number) => String(i).padStart(7, '0');
 
 /** Inserts `count` waits: ids `due-…` for the first `due` of them, `idle-…` for the rest. */
-async function createWaits(store: Store, count: number, due: number): Promise<void> {
+export async function createWaits(store: Store, count: number, due: number): Promise<void> {
   const { run, steps } = await template();
   const created = Date.now();
   const farAway = new Date(created + 30 * 86_400_000);
@@ -95,7 +97,12 @@ async function createWaits(store: Store, count: number, due: number): Promise<vo
       const createdAt = new Date(created + i);
       runs.push(runToRow(sqliteCodec, { ...run, id, createdAt, startedAt: createdAt, waitTill: farAway }));
       for (const step of steps) {
-        const rows = stepToRows(sqliteCodec, { ...step, runId: id, startedAt: createdAt, finishedAt: createdAt });
+        const rows = stepToRows(sqliteCodec, {
+          ...step,
+          runId: id,
+          startedAt: createdAt,
+          finishedAt: createdAt,
+        });
         stepRows.push(rows.meta);
         if (rows.data) data.push(rows.data);
       }
@@ -133,7 +140,8 @@ function freePort(): Promise<number> {
 
 function memory(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  const mb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
   return { rss: mb('VmRSS'), peak: mb('VmHWM') };
 }
 
@@ -201,7 +209,8 @@ async function measure(count: number, due: number): Promise<Row> {
     const createS = (performance.now() - t0) / 1000;
     await store.close();
     const file = join(dataDir, 'relais.db');
-    const dbMb = (statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1024 ** 2;
+    const dbMb =
+      (statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1024 ** 2;
 
     const started = await startRelais(dataDir);
     proc = started.proc;

@@ -29,7 +29,9 @@ const duration = z
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)?$/i, 'a duration such as 14d, 12h, 30m, 90s or 500ms')
   .transform((v) => {
     const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(v.trim())!;
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's').toLowerCase() as 's'];
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      (m[2] ?? 's').toLowerCase() as 's'
+    ];
     return Math.round(Number(m[1]) * unit);
   });
 
@@ -60,6 +62,13 @@ export const configSchema = z.object({
   RELAIS_PRUNE_MAX_AGE: duration.default(14 * 86_400_000),
   RELAIS_PRUNE_MAX_RUNS: z.coerce.number().int().min(0).default(10_000),
   RELAIS_PRUNE_INTERVAL: duration.refine((ms) => ms >= 1000, 'at least 1s').default(3_600_000),
+  // Scale-out (README "Scale out"): runs go through BullMQ on this Redis; needs PostgreSQL.
+  RELAIS_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+  RELAIS_QUEUE_PREFIX: z.string().min(1).default('relais'),
+  RELAIS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+  RELAIS_WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  RELAIS_QUEUE_LEASE: duration.refine((ms) => ms >= 100, 'at least 100ms').default(30_000),
+  RELAIS_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'a PostgreSQL schema name').optional(),
 });
 
 export interface Config {
@@ -84,6 +93,14 @@ export interface Config {
   maxConcurrentRuns?: number;
   /** Pruning of finished runs: by age and per-workflow count (null = no limit), every `intervalMs`. */
   retention?: { maxAgeMs: number | null; maxRunsPerWorkflow: number | null; intervalMs: number };
+  /** Scale-out: BullMQ on Redis carries run ids between processes (absent: embedded queue). */
+  redis?: { url: string; prefix: string; leaseMs: number };
+  /** PostgreSQL only: keep every table in this schema instead of `public`. */
+  databaseSchema?: string;
+  /** Jobs one worker process drives at once (default: maxConcurrentRuns). */
+  workerConcurrency?: number;
+  /** `relais worker`: port of its /healthz and /metrics (absent: no HTTP at all). */
+  workerPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -97,6 +114,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.RELAIS_REDIS_URL && !/^postgres(ql)?:\/\//.test(c.RELAIS_DATABASE_URL ?? '')) {
+    throw new ConfigError(
+      'Invalid configuration:\n  RELAIS_REDIS_URL (scale-out) needs PostgreSQL: set RELAIS_DATABASE_URL=postgres://... (SQLite is one process only)',
+    );
+  }
   if ((c.RELAIS_OWNER_EMAIL === undefined) !== (c.RELAIS_OWNER_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  RELAIS_OWNER_EMAIL and RELAIS_OWNER_PASSWORD go together');
   }
@@ -115,6 +137,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.RELAIS_LOG_LEVEL,
     metricsPublic: c.RELAIS_METRICS_PUBLIC,
     maxConcurrentRuns: c.RELAIS_MAX_CONCURRENT_RUNS,
+    redis: c.RELAIS_REDIS_URL
+      ? { url: c.RELAIS_REDIS_URL, prefix: c.RELAIS_QUEUE_PREFIX, leaseMs: c.RELAIS_QUEUE_LEASE }
+      : undefined,
+    databaseSchema: c.RELAIS_DATABASE_SCHEMA,
+    workerConcurrency: c.RELAIS_WORKER_CONCURRENCY,
+    workerPort: c.RELAIS_WORKER_PORT,
     retention: {
       maxAgeMs: c.RELAIS_PRUNE_MAX_AGE > 0 ? c.RELAIS_PRUNE_MAX_AGE : null,
       maxRunsPerWorkflow: c.RELAIS_PRUNE_MAX_RUNS > 0 ? c.RELAIS_PRUNE_MAX_RUNS : null,

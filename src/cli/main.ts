@@ -6,11 +6,15 @@ import { schemaCommand } from './schema-command.js';
 import { startCommand } from './start-command.js';
 import { userCommand } from './user-command.js';
 import { validateCommand } from './validate-command.js';
+import { webhookCommand } from './webhook-command.js';
+import { workerCommand } from './worker-command.js';
 
 const USAGE = `usage: relais <command> [options]
 
 commands:
-  start                                                            start the server (API, webhooks, triggers)
+  start [--no-worker]                                              start the server (API, webhooks, triggers)
+  worker [--concurrency N]                                         drive queued runs (scale-out: RELAIS_REDIS_URL)
+  webhook                                                          webhook ingress + API only (scale-out)
   run FILE [--input JSON|@file.json] [--json] [--data-dir DIR]   execute a workflow once
   validate FILE...                                                 check workflow files
   import FILE|DIR [-o OUT] [--json]                                convert n8n exports to Relais workflows
@@ -22,6 +26,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   switch (command) {
     case 'start':
       return startCommand(rest, io);
+    case 'worker':
+      return workerCommand(rest, io);
+    case 'webhook':
+      return webhookCommand(rest, io);
     case 'run':
       return runCommand(rest, io);
     case 'validate':

@@ -10,6 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { n8nWorkflow, outputsOf, runN8n } from '../../test/helpers/n8n.js';
 import { mapOne } from '../../test/helpers/n8n-map.js';
+import { validateWorkflow } from '../engine/validate.js';
+import { createRegistry } from '../nodes/registry.js';
+import { convertN8nWorkflow } from './convert.js';
 
 describe('Manual Trigger, Start, Error Trigger, No Op, Stop and Error, Crypto', () => {
   it('legacy Start is a manual trigger; the others keep their parameters', () => {
@@ -24,7 +27,12 @@ describe('Manual Trigger, Start, Error Trigger, No Op, Stop and Error, Crypto', 
   });
 
   it('Crypto v2 hmac/sign keep their secret in an n8n credential: unsupported, with the reason', () => {
-    const { node, report } = mapOne('crypto', 2, { action: 'hmac', value: 'x' }, { credentials: { crypto: { id: '9', name: 'Keys' } } });
+    const { node, report } = mapOne(
+      'crypto',
+      2,
+      { action: 'hmac', value: 'x' },
+      { credentials: { crypto: { id: '9', name: 'Keys' } } },
+    );
     assert.equal(node.type, 'unsupported');
     assert.match(report.warnings[0].message, /'crypto' credential/);
     assert.equal(mapOne('crypto', 1, { action: 'hmac', value: 'x', secret: 's' }).node.type, 'crypto');
@@ -400,6 +408,33 @@ describe('Postgres and MySQL v1 → v2', () => {
     assert.equal(mapOne('postgres', 2.5, { operation: 'select' }).node.parameters.operation, 'select');
   });
 
+  it('Postgres 2.0/2.1 dataMode, valuesToSend, columnToMatchOn → the 2.2 columns mapper', () => {
+    const table = { __rl: true, mode: 'list', value: 'users' };
+    assert.deepEqual(mapOne('postgres', 2, { table, options: {} }).node.parameters, {
+      table,
+      options: {},
+      columns: { mappingMode: 'autoMapInputData', value: {}, matchingColumns: [], schema: [] },
+    });
+    const update = mapOne('postgres', 2.1, {
+      operation: 'update',
+      table,
+      dataMode: 'defineBelow',
+      columnToMatchOn: 'id',
+      valueToMatchOn: '={{ $json.id }}',
+      valuesToSend: { values: [{ column: 'name', value: '={{ $json.name }}' }] },
+    });
+    assert.deepEqual(update.node.parameters, {
+      operation: 'update',
+      table,
+      columns: {
+        mappingMode: 'defineBelow',
+        value: { name: '={{ $json.name }}', id: '={{ $json.id }}' },
+        matchingColumns: ['id'],
+        schema: [],
+      },
+    });
+  });
+
   it('MySQL v1: executeQuery maps, insert/update stay unsupported with the reason', () => {
     assert.deepEqual(mapOne('mySql', 1, { operation: 'executeQuery', query: 'select 1' }).node.parameters, {
       operation: 'executeQuery',
@@ -443,3 +478,97 @@ describe('XML, HTML, HTML Extract, Sticky Note', () => {
     assert.deepEqual(report.mapped, []);
   });
 });
+
+describe('mapped parameters validate against the Relais node schemas', () => {
+  it('old versions of every mapped type give documents the registry accepts', () => {
+    const registry = createRegistry();
+    const nodes: [string, number, Record<string, unknown>][] = [
+      [
+        'cron',
+        1,
+        {
+          triggerTimes: {
+            item: [
+              { mode: 'everyWeek', weekday: '3' },
+              { mode: 'custom', cronExpression: '0 0 * * * *' },
+            ],
+          },
+        },
+      ],
+      ['interval', 1, { interval: 5, unit: 'minutes' }],
+      ['webhook', 1, { path: 'x', responseCode: 201, options: { binaryData: true } }],
+      ['wait', 1, {}],
+      [
+        'httpRequest',
+        1,
+        {
+          requestMethod: 'POST',
+          url: 'https://x',
+          jsonParameters: true,
+          bodyParametersJson: '{"a":1}',
+          options: { timeout: 1000 },
+        },
+      ],
+      ['httpRequest', 2, { url: 'https://x', queryParametersUi: { parameter: [{ name: 'a', value: '1' }] } }],
+      ['httpRequest', 3, { url: 'https://x', options: {} }],
+      ['executeWorkflow', 1, { workflowId: '42' }],
+      ['executeWorkflowTrigger', 1, {}],
+      ['postgres', 1, { table: 'users', columns: 'name,age' }],
+      [
+        'postgres',
+        1,
+        { operation: 'executeQuery', query: 'select $1', additionalFields: { queryParams: 'id' } },
+      ],
+      [
+        'postgres',
+        2.1,
+        { operation: 'update', table: { __rl: true, mode: 'list', value: 't' }, columnToMatchOn: 'id' },
+      ],
+      ['mySql', 1, { operation: 'executeQuery', query: 'select 1' }],
+      ['emailSend', 1, { fromEmail: 'a@x.test', toEmail: 'b@x.test', text: 'hi' }],
+      [
+        'html',
+        1,
+        { operation: 'extractHtmlContent', extractionValues: { values: [{ key: 'a', cssSelector: 'p' }] } },
+      ],
+      ['htmlExtract', 1, { extractionValues: { values: [{ key: 'a', cssSelector: 'p' }] } }],
+      ['dateTime', 1, { value: '={{ $json.d }}', toFormat: 'YYYY' }],
+      ['itemLists', 1, { fieldToSplitOut: 'a' }],
+      ['removeDuplicates', 1, {}],
+      ['crypto', 2, { action: 'generate' }],
+    ];
+    for (const [type, version, parameters] of nodes) {
+      const { workflow, report } = convertN8nWorkflow(
+        {
+          name: type,
+          nodes: [{ name: 'Node', type: `n8n-nodes-base.${type}`, typeVersion: version, parameters }],
+          connections: {},
+        },
+        { hasType: (t) => registry.get(t) !== undefined },
+      );
+      const node = workflow.nodes[0];
+      if (node.type === 'unsupported') {
+        // Only node types Relais does not have yet may stay placeholders.
+        assert.equal(
+          registry.get(MAPPED_TYPE[type] ?? type),
+          undefined,
+          `${type} v${version}: ${JSON.stringify(report.warnings)}`,
+        );
+        continue;
+      }
+      const checked = validateWorkflow(workflow, registry);
+      assert.equal(
+        checked.ok,
+        true,
+        `${type} v${version}: ${JSON.stringify(!checked.ok && checked.problems)}`,
+      );
+    }
+  });
+});
+
+const MAPPED_TYPE: Record<string, string> = {
+  cron: 'scheduleTrigger',
+  interval: 'scheduleTrigger',
+  htmlExtract: 'html',
+  itemLists: 'splitOut',
+};

@@ -26,14 +26,19 @@ async function patients(tables: TableService): Promise<void> {
   });
 }
 
-const run = (tables: TableService, parameters: Record<string, unknown>, items: unknown[] = [{}], onError?: 'continue') =>
-  runNode(dataTableNode, { parameters, items, onError, services: { [TABLES.name]: tables } });
+const run = (
+  tables: TableService,
+  parameters: Record<string, unknown>,
+  items: unknown[] = [{}],
+  onError?: 'continue',
+) => runNode(dataTableNode, { parameters, items, onError, services: { [TABLES.name]: tables } });
 
 describe('data table node without the service', () => {
   it('fails clearly when the process provides no tables', async () => {
     await assert.rejects(
       runNode(dataTableNode, { parameters: { dataTableId: table('patients') }, items: [{}] }),
-      (e: unknown) => e instanceof NonRetryableError && /The 'tables' service is not available/.test(e.message),
+      (e: unknown) =>
+        e instanceof NonRetryableError && /The 'tables' service is not available/.test(e.message),
     );
   });
 
@@ -52,23 +57,35 @@ for (const db of tableDatabases()) {
     it('inserts mapped columns (expressions) or whole items, stamping the run', () =>
       withTables(db, async ({ tables }) => {
         await patients(tables);
-        const items = [{ name: 'Durand', mail: 'd@x.fr', years: '42' }, { name: 'Petit', mail: 'p@x.fr', years: 30 }];
+        const items = [
+          { name: 'Durand', mail: 'd@x.fr', years: '42' },
+          { name: 'Petit', mail: 'p@x.fr', years: 30 },
+        ];
         const { outputs } = await run(
           tables,
           {
             dataTableId: table('patients'),
-            columns: { mappingMode: 'defineBelow', value: { nom: '={{ $json.name }}', email: '={{ $json.mail }}', age: '={{ $json.years }}' } },
+            columns: {
+              mappingMode: 'defineBelow',
+              value: { nom: '={{ $json.name }}', email: '={{ $json.mail }}', age: '={{ $json.years }}' },
+            },
           },
           items,
         );
-        assert.deepEqual(outputs[0].map((i) => [i.json.nom, i.json.age, i.json._run_id, i.pairedItem]), [
-          ['Durand', 42, 'run-test', { item: 0 }],
-          ['Petit', 30, 'run-test', { item: 1 }],
-        ]);
+        assert.deepEqual(
+          outputs[0].map((i) => [i.json.nom, i.json.age, i.json._run_id, i.pairedItem]),
+          [
+            ['Durand', 42, 'run-test', { item: 0 }],
+            ['Petit', 30, 'run-test', { item: 1 }],
+          ],
+        );
         // autoMap: an item read from another Data Table node loses its system columns.
         const auto = await run(
           tables,
-          { dataTableId: table((await tables.describe('patients')).id, 'id'), columns: { mappingMode: 'autoMapInputData' } },
+          {
+            dataTableId: table((await tables.describe('patients')).id, 'id'),
+            columns: { mappingMode: 'autoMapInputData' },
+          },
           [{ ...outputs[0][0].json, nom: 'Copie' }],
         );
         assert.equal(auto.json[0][0].nom, 'Copie');
@@ -91,7 +108,11 @@ for (const db of tableDatabases()) {
         assert.equal((await tables.get('patients')).rowCount, 0);
         const failed = await run(tables, parameters, items, 'continue');
         assert.equal(failed.outputs[0].length, 10_000);
-        assert.ok(failed.outputs[0].every((item, i) => isErrorItem(item) && (item.pairedItem as { item: number }).item === i));
+        assert.ok(
+          failed.outputs[0].every(
+            (item, i) => isErrorItem(item) && (item.pairedItem as { item: number }).item === i,
+          ),
+        );
         assert.equal((await tables.get('patients')).rowCount, 0);
 
         items[6_543] = { nom: 'good', age: 40 };
@@ -103,11 +124,21 @@ for (const db of tableDatabases()) {
     it('upserts by matching columns or by eq conditions, and refuses without a unique index', () =>
       withTables(db, async ({ tables }) => {
         await patients(tables);
-        const items = [{ email: 'a@x.fr', nom: 'A', age: 1 }, { email: 'b@x.fr', nom: 'B', age: 2 }];
-        const byColumns = { dataTableId: 'patients', operation: 'upsert', columns: { mappingMode: 'autoMapInputData', matchingColumns: ['email'] } };
+        const items = [
+          { email: 'a@x.fr', nom: 'A', age: 1 },
+          { email: 'b@x.fr', nom: 'B', age: 2 },
+        ];
+        const byColumns = {
+          dataTableId: 'patients',
+          operation: 'upsert',
+          columns: { mappingMode: 'autoMapInputData', matchingColumns: ['email'] },
+        };
         await assert.rejects(run(tables, byColumns, items), /needs a unique index on exactly these columns/);
         const first = await run(tables, { ...byColumns, options: { createIndex: true } }, items);
-        assert.deepEqual(first.json[0].map((r) => r.nom), ['A', 'B']);
+        assert.deepEqual(
+          first.json[0].map((r) => r.nom),
+          ['A', 'B'],
+        );
         // n8n's shape: conditions say which row; their values are the keys.
         const byFilter = {
           dataTableId: 'patients',
@@ -116,21 +147,44 @@ for (const db of tableDatabases()) {
           filters: { conditions: [{ keyName: 'email', condition: 'eq', keyValue: '={{ $json.mail }}' }] },
           columns: { mappingMode: 'defineBelow', value: { age: '={{ $json.age }}' } },
         };
-        const second = await run(tables, byFilter, [{ mail: 'b@x.fr', age: 20 }, { mail: 'c@x.fr', age: 30 }]);
-        assert.deepEqual(second.json[0].map((r) => [r.email, r.nom, r.age]), [['b@x.fr', 'B', 20], ['c@x.fr', null, 30]]);
-        assert.deepEqual(second.outputs[0].map((i) => i.pairedItem), [{ item: 0 }, { item: 1 }]);
+        const second = await run(tables, byFilter, [
+          { mail: 'b@x.fr', age: 20 },
+          { mail: 'c@x.fr', age: 30 },
+        ]);
+        assert.deepEqual(
+          second.json[0].map((r) => [r.email, r.nom, r.age]),
+          [
+            ['b@x.fr', 'B', 20],
+            ['c@x.fr', null, 30],
+          ],
+        );
+        assert.deepEqual(
+          second.outputs[0].map((i) => i.pairedItem),
+          [{ item: 0 }, { item: 1 }],
+        );
         assert.equal((await tables.get('patients')).rowCount, 3);
         await assert.rejects(
-          run(tables, { ...byFilter, filters: { conditions: [{ keyName: 'age', condition: 'gt', keyValue: 1 }] } }, [{}]),
+          run(
+            tables,
+            { ...byFilter, filters: { conditions: [{ keyName: 'age', condition: 'gt', keyValue: 1 }] } },
+            [{}],
+          ),
           /conditions must all be 'eq'/,
         );
-        await assert.rejects(run(tables, { dataTableId: 'patients', operation: 'upsert' }, [{}]), /Upsert needs key columns/);
+        await assert.rejects(
+          run(tables, { dataTableId: 'patients', operation: 'upsert' }, [{}]),
+          /Upsert needs key columns/,
+        );
       }));
 
     it('updates and deletes the rows matching conditions (any by default), one condition at least', () =>
       withTables(db, async ({ tables }) => {
         await patients(tables);
-        await tables.insert('patients', [{ nom: 'A', age: 10 }, { nom: 'B', age: 20 }, { nom: 'C', age: 30 }]);
+        await tables.insert('patients', [
+          { nom: 'A', age: 10 },
+          { nom: 'B', age: 20 },
+          { nom: 'C', age: 30 },
+        ]);
         const updated = await run(tables, {
           dataTableId: 'patients',
           operation: 'update',
@@ -142,7 +196,13 @@ for (const db of tableDatabases()) {
           },
           columns: { mappingMode: 'defineBelow', value: { actif: true } },
         });
-        assert.deepEqual(updated.json[0].map((r) => [r.nom, r.actif, r._run_id]), [['A', true, 'run-test'], ['C', true, 'run-test']]);
+        assert.deepEqual(
+          updated.json[0].map((r) => [r.nom, r.actif, r._run_id]),
+          [
+            ['A', true, 'run-test'],
+            ['C', true, 'run-test'],
+          ],
+        );
         await assert.rejects(
           run(tables, { dataTableId: 'patients', operation: 'deleteRows' }),
           /at least one condition is required for 'deleteRows'/,
@@ -152,8 +212,14 @@ for (const db of tableDatabases()) {
           operation: 'delete',
           filters: { conditions: [{ keyName: 'actif', condition: 'isTrue' }] },
         });
-        assert.deepEqual(deleted.json[0].map((r) => r.nom), ['A', 'C']);
-        assert.deepEqual((await tables.query('patients')).items.map((r) => r.nom), ['B']);
+        assert.deepEqual(
+          deleted.json[0].map((r) => r.nom),
+          ['A', 'C'],
+        );
+        assert.deepEqual(
+          (await tables.query('patients')).items.map((r) => r.nom),
+          ['B'],
+        );
       }));
 
     it('gets rows per input item with conditions, order, limit or all, and n8n system column names', () =>
@@ -161,25 +227,48 @@ for (const db of tableDatabases()) {
         await patients(tables);
         for (let i = 0; i < 2_500; i++) {
           if (i % 500 === 0) clock.advance(1_000);
-          if (i % 500 === 0) await tables.insert('patients', Array.from({ length: 500 }, (_, k) => ({ nom: `p${i + k}`, age: (i + k) % 100 })));
+          if (i % 500 === 0)
+            await tables.insert(
+              'patients',
+              Array.from({ length: 500 }, (_, k) => ({ nom: `p${i + k}`, age: (i + k) % 100 })),
+            );
         }
-        const get = (extra: Record<string, unknown>, items?: unknown[]) => run(tables, { dataTableId: 'patients', operation: 'get', ...extra }, items);
+        const get = (extra: Record<string, unknown>, items?: unknown[]) =>
+          run(tables, { dataTableId: 'patients', operation: 'get', ...extra }, items);
         assert.equal((await get({})).json[0].length, 50, "n8n's default limit");
         assert.equal((await get({ returnAll: true })).json[0].length, 2_500);
         const recent = await get({ orderBy: true, limit: 3 });
-        assert.deepEqual(recent.json[0].map((r) => r.nom), ['p2000', 'p2001', 'p2002'], 'createdAt DESC, then _id');
+        assert.deepEqual(
+          recent.json[0].map((r) => r.nom),
+          ['p2000', 'p2001', 'p2002'],
+          'createdAt DESC, then _id',
+        );
         const perItem = await get(
-          { filters: { conditions: [{ keyName: 'age', condition: 'eq', keyValue: '={{ $json.age }}' }] }, limit: 2 },
+          {
+            filters: { conditions: [{ keyName: 'age', condition: 'eq', keyValue: '={{ $json.age }}' }] },
+            limit: 2,
+          },
           [{ age: 7 }, { age: 8 }],
         );
-        assert.deepEqual(perItem.outputs[0].map((i) => [i.json.nom, i.pairedItem]), [
-          ['p7', { item: 0 }],
-          ['p107', { item: 0 }],
-          ['p8', { item: 1 }],
-          ['p108', { item: 1 }],
-        ]);
-        const byId = await get({ filters: { conditions: [{ keyName: 'id', condition: 'lte', keyValue: 2 }] }, orderBy: true, orderByColumn: 'id', orderByDirection: 'ASC' });
-        assert.deepEqual(byId.json[0].map((r) => r.nom), ['p0', 'p1']);
+        assert.deepEqual(
+          perItem.outputs[0].map((i) => [i.json.nom, i.pairedItem]),
+          [
+            ['p7', { item: 0 }],
+            ['p107', { item: 0 }],
+            ['p8', { item: 1 }],
+            ['p108', { item: 1 }],
+          ],
+        );
+        const byId = await get({
+          filters: { conditions: [{ keyName: 'id', condition: 'lte', keyValue: 2 }] },
+          orderBy: true,
+          orderByColumn: 'id',
+          orderByDirection: 'ASC',
+        });
+        assert.deepEqual(
+          byId.json[0].map((r) => r.nom),
+          ['p0', 'p1'],
+        );
         const query = await run(tables, {
           dataTableId: 'patients',
           operation: 'query',
@@ -209,7 +298,9 @@ for (const db of tableDatabases()) {
         };
         const items = [{ email: 'known@x.fr' }, { email: 'new@x.fr' }];
         const exists = await run(tables, { ...parameters, operation: 'rowExists' }, items);
-        assert.deepEqual(exists.outputs[0], [{ json: { email: 'known@x.fr' }, binary: undefined, pairedItem: { item: 0 } }]);
+        assert.deepEqual(exists.outputs[0], [
+          { json: { email: 'known@x.fr' }, binary: undefined, pairedItem: { item: 0 } },
+        ]);
         const missing = await run(tables, { ...parameters, operation: 'rowNotExists' }, items);
         assert.deepEqual(missing.json[0], [{ email: 'new@x.fr' }]);
       }));
@@ -218,16 +309,29 @@ for (const db of tableDatabases()) {
       withTables(db, async ({ tables }) => {
         await patients(tables);
         const refused = async (parameters: Record<string, unknown>, message: RegExp) =>
-          assert.rejects(run(tables, parameters), (e: unknown) => e instanceof NonRetryableError && message.test(e.message));
+          assert.rejects(
+            run(tables, parameters),
+            (e: unknown) => e instanceof NonRetryableError && message.test(e.message),
+          );
         await refused({}, /Parameter 'dataTableId' is required/);
         await refused({ dataTableId: 'nope' }, /Table 'nope' not found/);
-        await refused({ dataTableId: 'patients', columns: { value: { nope: 1 } } }, /rows\[0\]: unknown column "nope"/);
         await refused(
-          { dataTableId: 'patients', operation: 'get', filters: { conditions: [{ keyName: 'nom', condition: 'between' }] } },
+          { dataTableId: 'patients', columns: { value: { nope: 1 } } },
+          /rows\[0\]: unknown column "nope"/,
+        );
+        await refused(
+          {
+            dataTableId: 'patients',
+            operation: 'get',
+            filters: { conditions: [{ keyName: 'nom', condition: 'between' }] },
+          },
           /unknown condition 'between'/,
         );
         await refused({ dataTableId: 'patients', resource: 'table' }, /only 'row' is supported/);
-        await refused({ dataTableId: 'patients', operation: 'deleteRows', options: { dryRun: true } }, /'dryRun' is not supported/);
+        await refused(
+          { dataTableId: 'patients', operation: 'deleteRows', options: { dryRun: true } },
+          /'dryRun' is not supported/,
+        );
       }));
   });
 }

@@ -59,7 +59,13 @@ const params = z.looseObject({
   filters: z
     .looseObject({
       conditions: z
-        .array(z.looseObject({ keyName: z.string().default('id'), condition: z.string().default('eq'), keyValue: z.unknown().optional() }))
+        .array(
+          z.looseObject({
+            keyName: z.string().default('id'),
+            condition: z.string().default('eq'),
+            keyValue: z.unknown().optional(),
+          }),
+        )
         .default([]),
     })
     .default({ conditions: [] }),
@@ -93,7 +99,10 @@ const CONDITIONS: Record<string, (value: unknown) => Pick<Condition, 'op' | 'val
   gte: (value) => ({ op: 'gte', value }),
   lt: (value) => ({ op: 'lt', value }),
   lte: (value) => ({ op: 'lte', value }),
-  in: (value) => ({ op: 'in', value: typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value }),
+  in: (value) => ({
+    op: 'in',
+    value: typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value,
+  }),
   isEmpty: () => ({ op: 'isNull' }),
   isNotEmpty: () => ({ op: 'isNotNull' }),
   isNull: () => ({ op: 'isNull' }),
@@ -118,7 +127,9 @@ function filterOf(p: Params, userColumns: ReadonlySet<string>): Filter {
   const conditions = p.filters.conditions.map((c, i): Condition => {
     const make = CONDITIONS[c.condition];
     if (!make) {
-      throw new NonRetryableError(`Parameter 'filters.conditions[${i}].condition': unknown condition '${c.condition}'`);
+      throw new NonRetryableError(
+        `Parameter 'filters.conditions[${i}].condition': unknown condition '${c.condition}'`,
+      );
     }
     return { column: columnName(c.keyName, userColumns), ...make(c.keyValue) };
   });
@@ -143,7 +154,10 @@ function upsertKeys(p: Params, row: RowValues): string[] {
       "Upsert needs key columns: set 'columns.matchingColumns', or 'filters' conditions with 'eq' on the key columns",
     );
   }
-  if (conditions.some((c) => c.condition !== 'eq') || (conditions.length > 1 && p.matchType !== 'allConditions')) {
+  if (
+    conditions.some((c) => c.condition !== 'eq') ||
+    (conditions.length > 1 && p.matchType !== 'allConditions')
+  ) {
     throw new NonRetryableError(
       "Parameter 'filters': an upsert matches rows by key columns, so its conditions must all be 'eq' (with 'matchType' allConditions when there are several)",
     );
@@ -162,7 +176,10 @@ function nodeError(error: unknown, itemIndex?: number): Error {
     });
   }
   if (error instanceof NodeError) return error;
-  return new NodeError(`Data table: ${(error as Error)?.message ?? String(error)}`, { itemIndex, cause: error });
+  return new NodeError(`Data table: ${(error as Error)?.message ?? String(error)}`, {
+    itemIndex,
+    cause: error,
+  });
 }
 
 const rowItems = (rows: TableRow[], itemIndex: number): Item[] =>
@@ -186,7 +203,10 @@ async function writeBatch(ctx: NodeContext<Params>, tables: TableAccess, upsert:
     const table = tableRef(p);
     const id = JSON.stringify([table, keys]);
     let group = groups.get(id);
-    if (!group) groups.set(id, (group = { table, keys, rows: [], at: [] }));
+    if (!group) {
+      group = { table, keys, rows: [], at: [] };
+      groups.set(id, group);
+    }
     group.rows.push(row);
     group.at.push(i);
   }
@@ -196,15 +216,25 @@ async function writeBatch(ctx: NodeContext<Params>, tables: TableAccess, upsert:
     try {
       const opts = { runId: ctx.execution.id, returnRows: !bulk };
       const result = group.keys
-        ? await tables.upsert(group.table, group.rows, { ...opts, keys: group.keys, createIndex: first.options.createIndex })
+        ? await tables.upsert(group.table, group.rows, {
+            ...opts,
+            keys: group.keys,
+            createIndex: first.options.createIndex,
+          })
         : await tables.insert(group.table, group.rows, opts);
       if (bulk) {
-        out.push({ json: { success: true, insertedRows: result.count }, pairedItem: group.at.map((item) => ({ item })) });
+        out.push({
+          json: { success: true, insertedRows: result.count },
+          pairedItem: group.at.map((item) => ({ item })),
+        });
       } else {
-        result.rows.forEach((row, k) => out.push({ json: row as JsonObject, pairedItem: { item: group.at[k] } }));
+        for (const [k, row] of result.rows.entries()) {
+          out.push({ json: row as JsonObject, pairedItem: { item: group.at[k] } });
+        }
       }
     } catch (error) {
-      const row = isTableError(error) && typeof error.details?.row === 'number' ? error.details.row : undefined;
+      const row =
+        isTableError(error) && typeof error.details?.row === 'number' ? error.details.row : undefined;
       const failed = nodeError(error, row === undefined ? undefined : group.at[row]);
       if (!ctx.continueOnFail) throw failed;
       // Nothing of the group was written: every one of its items reports the failure.
@@ -218,12 +248,16 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
   if (ctx.items.length === 0) return [[]];
   const first = ctx.getParams(0);
   if (first.resource !== 'row') {
-    throw new NonRetryableError(`Parameter 'resource': only 'row' is supported (manage tables with /api/tables)`);
+    throw new NonRetryableError(
+      `Parameter 'resource': only 'row' is supported (manage tables with /api/tables)`,
+    );
   }
   if (first.options.dryRun) throw new NonRetryableError(`Option 'dryRun' is not supported`);
   const tables = ctx.service(TABLES);
-  const operation = first.operation === 'query' ? 'get' : first.operation === 'delete' ? 'deleteRows' : first.operation;
-  if (operation === 'insert' || operation === 'upsert') return [await writeBatch(ctx, tables, operation === 'upsert')];
+  const operation =
+    first.operation === 'query' ? 'get' : first.operation === 'delete' ? 'deleteRows' : first.operation;
+  if (operation === 'insert' || operation === 'upsert')
+    return [await writeBatch(ctx, tables, operation === 'upsert')];
 
   const userColumns = new Map<string, Set<string>>();
   const columnsOf = async (table: string): Promise<Set<string>> => {
@@ -243,7 +277,12 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
       const filter = filterOf(p, columns);
       if (operation === 'get' || operation === 'rowExists' || operation === 'rowNotExists') {
         const sort = p.orderBy
-          ? [{ column: columnName(p.orderByColumn, columns), direction: p.orderByDirection === 'DESC' ? 'desc' : 'asc' } as const]
+          ? [
+              {
+                column: columnName(p.orderByColumn, columns),
+                direction: p.orderByDirection === 'DESC' ? 'desc' : 'asc',
+              } as const,
+            ]
           : undefined;
         if (operation !== 'get') {
           const page = await tables.query(table, { filter, limit: 1 });
@@ -253,7 +292,9 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
         return rowItems(await readRows(tables, table, filter, sort, p.returnAll ? undefined : p.limit), i);
       }
       if (filter.conditions.length === 0) {
-        throw new NonRetryableError(`Parameter 'filters': at least one condition is required for '${operation}'`);
+        throw new NonRetryableError(
+          `Parameter 'filters': at least one condition is required for '${operation}'`,
+        );
       }
       const result =
         operation === 'update'

@@ -52,12 +52,18 @@ import { plain, prepareQuery, type Statement } from './shared/sql/query-text.js'
 
 const params = z.looseObject({
   resource: z.string().default('database'),
-  operation: z.enum(['deleteTable', 'executeQuery', 'insert', 'upsert', 'select', 'update', 'delete']).default('insert'),
+  operation: z
+    .enum(['deleteTable', 'executeQuery', 'insert', 'upsert', 'select', 'update', 'delete'])
+    .default('insert'),
   table: resourceLocator(''),
   query: z.string().default(''),
   dataMode: z.enum(['autoMapInputData', 'defineBelow']).default('autoMapInputData'),
   valuesToSend: z
-    .looseObject({ values: z.array(z.looseObject({ column: z.string().default(''), value: z.unknown().optional() })).default([]) })
+    .looseObject({
+      values: z
+        .array(z.looseObject({ column: z.string().default(''), value: z.unknown().optional() }))
+        .default([]),
+    })
     .default({ values: [] }),
   columnToMatchOn: z.string().default(''),
   valueToMatchOn: z.unknown().optional(),
@@ -120,7 +126,11 @@ function poolFor(c: MySqlCredential, p: Params): mysql.Pool {
     user: c.user,
     password: c.password,
     ssl: c.ssl
-      ? { ca: c.caCertificate || undefined, cert: c.clientCertificate || undefined, key: c.clientPrivateKey || undefined }
+      ? {
+          ca: c.caCertificate || undefined,
+          cert: c.clientCertificate || undefined,
+          key: c.clientPrivateKey || undefined,
+        }
       : undefined,
     connectTimeout: p.options.connectionTimeoutMillis || c.connectTimeout,
     connectionLimit: p.options.connectionLimit,
@@ -144,11 +154,14 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
   const pool = poolFor(credential, first);
   const target = { host: credential.host, port: credential.port };
   const mode = first.options.queryBatching === 'multiple' ? 'single' : first.options.queryBatching;
+  const dateColumns = ['insert', 'upsert', 'update'].includes(first.operation)
+    ? await temporalColumns(pool, locatorValue(first.table, 'table'), target)
+    : new Set<string>();
   const errors: Item[] = [];
   const plans =
     first.operation === 'insert' && mode === 'single'
-      ? insertAll(ctx, errors)
-      : planItems(ctx, (i) => planItem(ctx, i), errors);
+      ? insertAll(ctx, errors, dateColumns)
+      : planItems(ctx, (i) => planItem(ctx, i, dateColumns), errors);
   if (plans.length === 0) return [errors];
 
   let connection: mysql.PoolConnection;
@@ -161,7 +174,10 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
   const session: SqlSession = {
     async run(s, plan) {
       try {
-        const [result] = s.values.length > 0 ? await connection.execute(s.text, s.values as mysql.ExecuteValues[]) : await connection.query(s.text);
+        const [result] =
+          s.values.length > 0
+            ? await connection.execute(s.text, s.values as mysql.ExecuteValues[])
+            : await connection.query(s.text);
         return Array.isArray(result) ? (result as Record<string, unknown>[]) : [];
       } catch (error) {
         const failed = mysqlError(error, target, s.text, plan.itemIndex);
@@ -186,6 +202,39 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
   }
 }
 
+/**
+ * DATE, DATETIME and TIMESTAMP columns of the table: ISO 8601 strings (what items carry) are sent
+ * to them as dates, which MySQL's strict mode requires ('2026-01-02T03:04:05.000Z' is refused).
+ */
+async function temporalColumns(
+  pool: mysql.Pool,
+  table: string,
+  target: { host: string; port: number },
+): Promise<Set<string>> {
+  const parts = table.split('.').map((p) => p.replace(/^`|`$/g, ''));
+  const [schema, name] = parts.length > 1 ? parts : [null, parts[0]];
+  try {
+    const [rows] = await pool.execute(
+      'select column_name as name from information_schema.columns where table_schema = coalesce(?, database()) and table_name = ? and data_type in (?, ?, ?)',
+      [schema, name, 'date', 'datetime', 'timestamp'],
+    );
+    return new Set((rows as { name: string }[]).map((r) => r.name));
+  } catch (error) {
+    throw mysqlError(error, target);
+  }
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+function withDates(row: JsonObject, dateColumns: Set<string>): JsonObject {
+  if (dateColumns.size === 0) return row;
+  const out: JsonObject = { ...row };
+  for (const [k, v] of Object.entries(row)) {
+    if (dateColumns.has(k) && typeof v === 'string' && ISO_INSTANT.test(v)) out[k] = new Date(v);
+  }
+  return out;
+}
+
 function rowOf(p: Params, item: Item): JsonObject {
   let row: JsonObject;
   if (p.dataMode === 'autoMapInputData') row = { ...item.json };
@@ -196,17 +245,18 @@ function rowOf(p: Params, item: Item): JsonObject {
   return emptyStringsToNull(row, p.options.replaceEmptyStrings);
 }
 
-const bound = (row: JsonObject): JsonObject => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)]));
+const bound = (row: JsonObject): JsonObject =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)]));
 
 /** n8n's single-batch insert: one INSERT of every item (the union of their columns), cut to fit the parameter limit. */
-function insertAll(ctx: NodeContext<Params>, errors: Item[]): Plan[] {
+function insertAll(ctx: NodeContext<Params>, errors: Item[], dateColumns: Set<string>): Plan[] {
   const rows: JsonObject[] = [];
   const at: number[] = [];
   const first = ctx.getParams(0);
   planItems(
     ctx,
     (i) => {
-      rows.push(bound(rowOf(ctx.getParams(i), ctx.items[i])));
+      rows.push(bound(withDates(rowOf(ctx.getParams(i), ctx.items[i]), dateColumns)));
       at.push(i);
       return [];
     },
@@ -222,14 +272,20 @@ function insertAll(ctx: NodeContext<Params>, errors: Item[]): Plan[] {
     statements.push(
       compile(
         'mysql',
-        insertSql('mysql', { table, columns, rows: chunk, ignore: first.options.skipOnConflict, priority: first.options.priority }),
+        insertSql('mysql', {
+          table,
+          columns,
+          rows: chunk,
+          ignore: first.options.skipOnConflict,
+          priority: first.options.priority,
+        }),
       ),
     );
   }
   return [plan(at[0], statements, { items: at })];
 }
 
-function planItem(ctx: NodeContext<Params>, i: number): Plan {
+function planItem(ctx: NodeContext<Params>, i: number, dateColumns: Set<string>): Plan {
   const p = ctx.getParams(i);
   if (p.operation === 'executeQuery') {
     const raw = typeof ctx.node.parameters.query === 'string' ? ctx.node.parameters.query : p.query;
@@ -266,7 +322,7 @@ function planItem(ctx: NodeContext<Params>, i: number): Plan {
       if (p.deleteCommand === 'truncate') return one(truncateSql('mysql', table, false, false));
       return one(deleteSql(table, where(), p.options.combineConditions));
     case 'insert': {
-      const row = bound(rowOf(p, ctx.items[i]));
+      const row = bound(withDates(rowOf(p, ctx.items[i]), dateColumns));
       const columns = Object.keys(row);
       return one(
         insertSql('mysql', {
@@ -288,7 +344,7 @@ function planItem(ctx: NodeContext<Params>, i: number): Plan {
           "Column to match on not found in input item. Add a column to match on or set the 'Data Mode' to 'Define Below' to define the value to match on.",
         );
       }
-      const values = bound(row);
+      const values = bound(withDates(row, dateColumns));
       if (p.operation === 'upsert') return one(upsertSql('mysql', table, values, [key]));
       const { [key]: matchValue, ...set } = values;
       if (Object.keys(set).length === 0) {

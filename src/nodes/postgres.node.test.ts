@@ -37,9 +37,21 @@ if (!url) {
   const schema = `relais_pgnode_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   const sqlText = async (text: string, values: unknown[] = []) => (await admin.query(text, values)).rows;
-  const run = (parameters: Record<string, unknown>, items: unknown[] = [{}], opts: { onError?: 'continue'; cred?: object } = {}) =>
-    runNode(postgresNode, { parameters, items, onError: opts.onError, credentials: { postgres: opts.cred ?? credential } });
-  const tableParams = (table: string) => ({ schema: { __rl: true, mode: 'name', value: schema }, table: { __rl: true, mode: 'name', value: table } });
+  const run = (
+    parameters: Record<string, unknown>,
+    items: unknown[] = [{}],
+    opts: { onError?: 'continue'; cred?: Record<string, unknown> } = {},
+  ) =>
+    runNode(postgresNode, {
+      parameters,
+      items,
+      onError: opts.onError,
+      credentials: { postgres: opts.cred ?? credential },
+    });
+  const tableParams = (table: string) => ({
+    schema: { __rl: true, mode: 'name', value: schema },
+    table: { __rl: true, mode: 'name', value: table },
+  });
 
   describe('Postgres node against PostgreSQL', () => {
     before(async () => {
@@ -62,19 +74,44 @@ if (!url) {
           query: `insert into ${schema}.patients (email, nom, age) values ($1, '{{ $json.nom }}', {{ $json.age }}) returning nom, age`,
           options: { queryReplacement: '={{ $json.email }}' },
         },
-        [{ email: 'a@x.fr', nom: evil, age: 41 }, { email: 'b@x.fr', nom: 'Petit', age: null }],
+        [
+          { email: 'a@x.fr', nom: evil, age: 41 },
+          { email: 'b@x.fr', nom: 'Petit', age: null },
+        ],
       );
-      assert.deepEqual(json, [[{ nom: evil, age: 41 }, { nom: 'Petit', age: null }]]);
+      assert.deepEqual(json, [
+        [
+          { nom: evil, age: 41 },
+          { nom: 'Petit', age: null },
+        ],
+      ]);
       assert.equal((await sqlText(`select count(*)::int as n from ${schema}.patients`))[0].n, 2);
 
-      const select = await run({ operation: 'executeQuery', query: `select nom from ${schema}.patients where age > $1 order by id`, options: { queryReplacement: '30' } });
+      const select = await run({
+        operation: 'executeQuery',
+        query: `select nom from ${schema}.patients where age > $1 order by id`,
+        options: { queryReplacement: '30' },
+      });
       assert.deepEqual(select.json, [[{ nom: evil }]]);
-      const none = await run({ operation: 'executeQuery', query: `select * from ${schema}.patients where false` });
+      const none = await run({
+        operation: 'executeQuery',
+        query: `select * from ${schema}.patients where false`,
+      });
       assert.deepEqual(none.json, [[]], 'a SELECT without rows outputs nothing');
-      const write = await run({ operation: 'executeQuery', query: `update ${schema}.patients set age = age where false; select 1 where false` });
+      const write = await run({
+        operation: 'executeQuery',
+        query: `update ${schema}.patients set age = age where false; select 1 where false`,
+      });
       assert.deepEqual(write.json, [[{ success: true }]]);
-      const names = await run({ operation: 'executeQuery', query: 'select $1:name from $2:name.$3:name order by 1', options: { queryReplacement: `nom, ${schema}, patients` } });
-      assert.deepEqual(names.json[0].map((r) => r.nom), ['Petit', evil]);
+      const names = await run({
+        operation: 'executeQuery',
+        query: 'select $1:name from $2:name.$3:name order by 1',
+        options: { queryReplacement: `nom, ${schema}, patients` },
+      });
+      assert.deepEqual(
+        names.json[0].map((r) => r.nom),
+        ['Petit', evil],
+      );
     });
 
     it('inserts items (json, arrays), upserts on matching columns, updates and refuses unknown rows and columns', async () => {
@@ -84,56 +121,120 @@ if (!url) {
         { email: 'd@x.fr', nom: 'Martin', age: '', notes: [1, 2] },
       ];
       const inserted = await run(
-        { operation: 'insert', ...tableParams('patients'), columns: { mappingMode: 'autoMapInputData' }, options: { replaceEmptyStrings: true } },
+        {
+          operation: 'insert',
+          ...tableParams('patients'),
+          columns: { mappingMode: 'autoMapInputData' },
+          options: { replaceEmptyStrings: true },
+        },
         items,
       );
       assert.deepEqual(
         inserted.json[0].map((r) => [r.nom, r.age, r.notes, r.tags]),
-        [['Durand', 50, { allergies: ['latex'] }, ['vip', 'ortho']], ['Martin', null, [1, 2], null]],
+        [
+          ['Durand', 50, { allergies: ['latex'] }, ['vip', 'ortho']],
+          ['Martin', null, [1, 2], null],
+        ],
       );
-      assert.deepEqual(inserted.outputs[0].map((i) => i.pairedItem), [{ item: 0 }, { item: 1 }]);
+      assert.deepEqual(
+        inserted.outputs[0].map((i) => i.pairedItem),
+        [{ item: 0 }, { item: 1 }],
+      );
       await assert.rejects(
-        run({ operation: 'insert', ...tableParams('patients'), columns: { mappingMode: 'autoMapInputData' } }, [{ nom: 'X', nope: 1 }]),
+        run(
+          { operation: 'insert', ...tableParams('patients'), columns: { mappingMode: 'autoMapInputData' } },
+          [{ nom: 'X', nope: 1 }],
+        ),
         /Column 'nope' does not exist in selected table/,
       );
-      const skipped = await run(
-        { operation: 'insert', ...tableParams('patients'), columns: { mappingMode: 'defineBelow', value: { email: 'c@x.fr', nom: 'dup' } }, options: { skipOnConflict: true } },
-      );
+      const skipped = await run({
+        operation: 'insert',
+        ...tableParams('patients'),
+        columns: { mappingMode: 'defineBelow', value: { email: 'c@x.fr', nom: 'dup' } },
+        options: { skipOnConflict: true },
+      });
       assert.deepEqual(skipped.json, [[{ success: true }]]);
 
       const upserted = await run(
-        { operation: 'upsert', ...tableParams('patients'), columns: { mappingMode: 'autoMapInputData', matchingColumns: ['email'] }, options: { outputColumns: ['email', 'age'] } },
-        [{ email: 'c@x.fr', nom: 'Durand', age: 51 }, { email: 'e@x.fr', nom: 'Nouveau', age: 20 }],
+        {
+          operation: 'upsert',
+          ...tableParams('patients'),
+          columns: { mappingMode: 'autoMapInputData', matchingColumns: ['email'] },
+          options: { outputColumns: ['email', 'age'] },
+        },
+        [
+          { email: 'c@x.fr', nom: 'Durand', age: 51 },
+          { email: 'e@x.fr', nom: 'Nouveau', age: 20 },
+        ],
       );
-      assert.deepEqual(upserted.json[0], [{ email: 'c@x.fr', age: 51 }, { email: 'e@x.fr', age: 20 }]);
+      assert.deepEqual(upserted.json[0], [
+        { email: 'c@x.fr', age: 51 },
+        { email: 'e@x.fr', age: 20 },
+      ]);
       const kept = await sqlText(`select notes from ${schema}.patients where email = 'c@x.fr'`);
       assert.deepEqual(kept[0].notes, { allergies: ['latex'] }, 'columns not given are kept');
 
       const updated = await run(
-        { operation: 'update', ...tableParams('patients'), columns: { mappingMode: 'defineBelow', value: { email: '={{ $json.email }}', age: 60 }, matchingColumns: ['email'] } },
+        {
+          operation: 'update',
+          ...tableParams('patients'),
+          columns: {
+            mappingMode: 'defineBelow',
+            value: { email: '={{ $json.email }}', age: 60 },
+            matchingColumns: ['email'],
+          },
+        },
         [{ email: 'e@x.fr' }],
       );
-      assert.deepEqual(updated.json[0].map((r) => [r.email, r.age]), [['e@x.fr', 60]]);
+      assert.deepEqual(
+        updated.json[0].map((r) => [r.email, r.age]),
+        [['e@x.fr', 60]],
+      );
       await assert.rejects(
-        run({ operation: 'update', ...tableParams('patients'), columns: { mappingMode: 'autoMapInputData', matchingColumns: ['email'] } }, [{ email: 'ghost@x.fr', age: 1 }]),
-        (e: unknown) => e instanceof NonRetryableError && /doesn't exist/.test(e.message) && /email=ghost@x.fr/.test(e.description ?? ''),
+        run(
+          {
+            operation: 'update',
+            ...tableParams('patients'),
+            columns: { mappingMode: 'autoMapInputData', matchingColumns: ['email'] },
+          },
+          [{ email: 'ghost@x.fr', age: 1 }],
+        ),
+        (e: unknown) =>
+          e instanceof NonRetryableError &&
+          /doesn't exist/.test(e.message) &&
+          /email=ghost@x.fr/.test(e.description ?? ''),
       );
     });
 
     it('selects with conditions, sort and limit, deletes rows, truncates and drops', async () => {
       await sqlText(`truncate ${schema}.patients`);
-      await sqlText(`insert into ${schema}.patients (email, nom, age) select 'p' || g || '@x.fr', 'p' || g, g from generate_series(1, 80) g`);
-      const select = (extra: Record<string, unknown>) => run({ operation: 'select', ...tableParams('patients'), ...extra });
+      await sqlText(
+        `insert into ${schema}.patients (email, nom, age) select 'p' || g || '@x.fr', 'p' || g, g from generate_series(1, 80) g`,
+      );
+      const select = (extra: Record<string, unknown>) =>
+        run({ operation: 'select', ...tableParams('patients'), ...extra });
       assert.equal((await select({})).json[0].length, 50, "n8n's default limit");
       assert.equal((await select({ returnAll: true })).json[0].length, 80);
       const some = await select({
-        where: { values: [{ column: 'age', condition: '>=', value: '70' }, { column: 'nom', condition: 'LIKE', value: 'p7%' }] },
+        where: {
+          values: [
+            { column: 'age', condition: '>=', value: '70' },
+            { column: 'nom', condition: 'LIKE', value: 'p7%' },
+          ],
+        },
         sort: { values: [{ column: 'age', direction: 'DESC' }] },
         limit: 3,
         options: { outputColumns: ['nom', 'age'] },
       });
-      assert.deepEqual(some.json[0], [{ nom: 'p79', age: 79 }, { nom: 'p78', age: 78 }, { nom: 'p77', age: 77 }]);
-      await assert.rejects(select({ where: { values: [{ column: 'age', condition: '>', value: 'abc' }] } }), /works with numbers, but value abc is not a number/);
+      assert.deepEqual(some.json[0], [
+        { nom: 'p79', age: 79 },
+        { nom: 'p78', age: 78 },
+        { nom: 'p77', age: 77 },
+      ]);
+      await assert.rejects(
+        select({ where: { values: [{ column: 'age', condition: '>', value: 'abc' }] } }),
+        /works with numbers, but value abc is not a number/,
+      );
       const deleted = await run({
         operation: 'deleteTable',
         ...tableParams('patients'),
@@ -157,7 +258,11 @@ if (!url) {
         columns: { mappingMode: 'autoMapInputData' },
         options: { queryBatching },
       });
-      const items = [{ email: 'ok@x.fr', nom: 'OK' }, { email: 'bad@x.fr' }, { email: 'ok2@x.fr', nom: 'OK2' }];
+      const items = [
+        { email: 'ok@x.fr', nom: 'OK' },
+        { email: 'bad@x.fr' },
+        { email: 'ok2@x.fr', nom: 'OK2' },
+      ];
       const count = async () => (await sqlText(`select count(*)::int as n from ${schema}.patients`))[0].n;
       await assert.rejects(run(parameters('single'), items), (e: unknown) => {
         assert.ok(e instanceof NonRetryableError);
@@ -172,39 +277,71 @@ if (!url) {
       assert.ok(isErrorItem(tx.outputs[0][0]));
       assert.equal(await count(), 0);
       const independent = await run(parameters('independently'), items, { onError: 'continue' });
-      assert.deepEqual(independent.outputs[0].map((i) => (isErrorItem(i) ? 'error' : i.json.nom)), ['OK', 'error', 'OK2']);
+      assert.deepEqual(
+        independent.outputs[0].map((i) => (isErrorItem(i) ? 'error' : i.json.nom)),
+        ['OK', 'error', 'OK2'],
+      );
       assert.equal(await count(), 2);
     });
 
     it('outputs int8 as text by default, as numbers on request; dates as ISO strings', async () => {
       await sqlText(`truncate ${schema}.patients`);
-      await sqlText(`insert into ${schema}.patients (nom, total, seen_at) values ('big', 9007199254740993, '2026-01-02T03:04:05Z')`);
+      await sqlText(
+        `insert into ${schema}.patients (nom, total, seen_at) values ('big', 9007199254740993, '2026-01-02T03:04:05Z')`,
+      );
       const query = { operation: 'executeQuery', query: `select total, seen_at from ${schema}.patients` };
-      assert.deepEqual((await run(query)).json[0][0], { total: '9007199254740993', seen_at: '2026-01-02T03:04:05.000Z' });
-      assert.equal(typeof (await run({ ...query, options: { largeNumbersOutput: 'numbers' } })).json[0][0].total, 'number');
+      assert.deepEqual((await run(query)).json[0][0], {
+        total: '9007199254740993',
+        seen_at: '2026-01-02T03:04:05.000Z',
+      });
+      assert.equal(
+        typeof (await run({ ...query, options: { largeNumbersOutput: 'numbers' } })).json[0][0].total,
+        'number',
+      );
     });
 
     it('fails clearly: refused connection (retryable), unknown role, SQL error with its position, bad parameters', async () => {
       await assert.rejects(
         run({ operation: 'executeQuery', query: 'select 1' }, [{}], { cred: { ...credential, port: 1 } }),
-        (e: unknown) => e instanceof NodeError && !(e instanceof NonRetryableError) && e.message === 'Connection refused' && e.code === 'ECONNREFUSED',
+        (e: unknown) =>
+          e instanceof NodeError &&
+          !(e instanceof NonRetryableError) &&
+          e.message === 'Connection refused' &&
+          e.code === 'ECONNREFUSED',
       );
       await assert.rejects(
-        run({ operation: 'executeQuery', query: 'select 1' }, [{}], { cred: { ...credential, user: 'relais_no_such_role' } }),
-        (e: unknown) => e instanceof NonRetryableError && e.code === 'AUTH_FAILED' && /relais_no_such_role/.test(e.message),
+        run({ operation: 'executeQuery', query: 'select 1' }, [{}], {
+          cred: { ...credential, user: 'relais_no_such_role' },
+        }),
+        (e: unknown) =>
+          e instanceof NonRetryableError && e.code === 'AUTH_FAILED' && /relais_no_such_role/.test(e.message),
       );
-      await assert.rejects(run({ operation: 'executeQuery', query: 'select 1,\n  2 fromm patients' }), (e: unknown) => {
-        assert.ok(e instanceof NonRetryableError);
-        assert.equal(e.code, '42601');
-        assert.match(e.message, /syntax error at or near "patients" \(line 2, column 11: 2 fromm patients\)/);
-        assert.match(e.description ?? '', /Failed query: select 1,/);
-        return true;
-      });
-      await assert.rejects(run({ operation: 'executeQuery', query: 'select $2', options: { queryReplacement: 'a' } }), /\$2 has no value/);
+      await assert.rejects(
+        run({ operation: 'executeQuery', query: 'select 1,\n  2 fromm patients' }),
+        (e: unknown) => {
+          assert.ok(e instanceof NonRetryableError);
+          assert.equal(e.code, '42601');
+          assert.match(
+            e.message,
+            /syntax error at or near "patients" \(line 2, column 11: 2 fromm patients\)/,
+          );
+          assert.match(e.description ?? '', /Failed query: select 1,/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        run({ operation: 'executeQuery', query: 'select $2', options: { queryReplacement: 'a' } }),
+        /\$2 has no value/,
+      );
       await assert.rejects(run({ operation: 'executeQuery', query: '' }), /Parameter 'query' is required/);
       await assert.rejects(run({ operation: 'insert', table: '' }), /Parameter 'table' is required/);
-      await assert.rejects(run({ operation: 'insert', ...tableParams('nope') }, [{ a: 1 }]), /"nope" does not exist/);
-      const failed = await run({ operation: 'executeQuery', query: 'select 1 / 0' }, [{}], { onError: 'continue' });
+      await assert.rejects(
+        run({ operation: 'insert', ...tableParams('nope') }, [{ a: 1 }]),
+        /"nope" does not exist/,
+      );
+      const failed = await run({ operation: 'executeQuery', query: 'select 1 / 0' }, [{}], {
+        onError: 'continue',
+      });
       assert.ok(isErrorItem(failed.outputs[0][0]));
       assert.match(String(failed.json[0][0].error), /division by zero/);
     });

@@ -63,7 +63,9 @@ import { plain, prepareQuery } from './shared/sql/query-text.js';
 
 const params = z.looseObject({
   resource: z.string().default('database'),
-  operation: z.enum(['deleteTable', 'executeQuery', 'insert', 'upsert', 'select', 'update', 'delete']).default('insert'),
+  operation: z
+    .enum(['deleteTable', 'executeQuery', 'insert', 'upsert', 'select', 'update', 'delete'])
+    .default('insert'),
   schema: resourceLocator('public'),
   table: resourceLocator(''),
   query: z.string().default(''),
@@ -113,7 +115,8 @@ const pools = sharedPoolCache<pg.Pool>();
 
 function sslOf(c: PgCredential): pg.PoolConfig['ssl'] {
   if (c.allowUnauthorizedCerts) return { rejectUnauthorized: false };
-  if (c.ssl === true || c.ssl === 'verify' || c.ssl === 'verify-ca' || c.ssl === 'verify-full') return { rejectUnauthorized: true };
+  if (c.ssl === true || c.ssl === 'verify' || c.ssl === 'verify-ca' || c.ssl === 'verify-full')
+    return { rejectUnauthorized: true };
   if (c.ssl === 'require' || c.ssl === 'prefer') return { rejectUnauthorized: false };
   return false;
 }
@@ -171,7 +174,10 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
         'select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = $2',
         JSON.parse(key),
       );
-      schemas.set(key, rows.map((r) => ({ name: r.column_name, dataType: r.data_type })));
+      schemas.set(
+        key,
+        rows.map((r) => ({ name: r.column_name, dataType: r.data_type })),
+      );
     } catch (error) {
       throw postgresError(error, target, undefined, i);
     }
@@ -205,8 +211,10 @@ function planItem(ctx: NodeContext<Params>, i: number, schemas: Map<string, Colu
   const schema = locatorValue(p.schema, 'schema');
   const tableName = locatorValue(p.table, 'table');
   const table = tableRef('postgres', tableName, schema);
-  const returning = p.options.outputColumns && p.options.outputColumns.length > 0 ? p.options.outputColumns : '*';
-  const one = (q: Parameters<typeof compile>[1], extra?: Partial<Plan>) => plan(i, [compile('postgres', q)], extra);
+  const returning =
+    p.options.outputColumns && p.options.outputColumns.length > 0 ? p.options.outputColumns : '*';
+  const one = (q: Parameters<typeof compile>[1], extra?: Partial<Plan>) =>
+    plan(i, [compile('postgres', q)], extra);
 
   if (operation === 'select') {
     return one(
@@ -223,24 +231,42 @@ function planItem(ctx: NodeContext<Params>, i: number, schemas: Map<string, Colu
   if (operation === 'deleteTable') {
     const command = p.operation === 'delete' ? 'delete' : p.deleteCommand;
     if (command === 'drop') return one(dropSql('postgres', table, p.options.cascade));
-    if (command === 'truncate') return one(truncateSql('postgres', table, p.restartSequences, p.options.cascade));
+    if (command === 'truncate')
+      return one(truncateSql('postgres', table, p.restartSequences, p.options.cascade));
     return one(deleteSql(table, checkedWhere(p.where.values), p.combineConditions));
   }
 
   const columns = schemas.get(JSON.stringify([schema, tableName])) ?? [];
-  if (columns.length === 0) throw new NonRetryableError(`Table "${schema}"."${tableName}" does not exist or has no columns`);
-  const row = toColumns(emptyStringsToNull(rowFromItem(p.columns.mappingMode, ctx.items[i], p.columns.value), p.options.replaceEmptyStrings), columns);
+  if (columns.length === 0)
+    throw new NonRetryableError(`Table "${schema}"."${tableName}" does not exist or has no columns`);
+  const row = toColumns(
+    emptyStringsToNull(
+      rowFromItem(p.columns.mappingMode, ctx.items[i], p.columns.value),
+      p.options.replaceEmptyStrings,
+    ),
+    columns,
+  );
   const keys = p.columns.matchingColumns;
   if (operation === 'insert') {
     const names = Object.keys(row);
-    return one(insertSql('postgres', { table, columns: names, rows: [names.map((n) => row[n])], returning, skipOnConflict: p.options.skipOnConflict }));
+    return one(
+      insertSql('postgres', {
+        table,
+        columns: names,
+        rows: [names.map((n) => row[n])],
+        returning,
+        skipOnConflict: p.options.skipOnConflict,
+      }),
+    );
   }
   if (operation === 'upsert') {
     checkUpsertRow(row, keys);
     return one(upsertSql('postgres', table, row, keys, returning));
   }
   const { set, match } = splitUpdate(row, keys);
-  return one(updateSql('postgres', table, set, match, returning), { mustMatch: describeMatch(match, tableName) });
+  return one(updateSql('postgres', table, set, match, returning), {
+    mustMatch: describeMatch(match, tableName),
+  });
 }
 
 /** n8n's `checkItemAgainstSchema`, and the values as `pg` should send them (json columns as JSON). */
@@ -251,7 +277,10 @@ function toColumns(row: JsonObject, columns: ColumnInfo[]): JsonObject {
     const column = byName.get(name);
     if (!column) throw new NonRetryableError(`Column '${name}' does not exist in selected table`);
     if (column.dataType === 'json' || column.dataType === 'jsonb') {
-      out[name] = value === null || value === undefined || typeof value === 'string' ? (value ?? null) : JSON.stringify(value);
+      out[name] =
+        value === null || value === undefined || typeof value === 'string'
+          ? (value ?? null)
+          : JSON.stringify(value);
     } else if (column.dataType === 'ARRAY' && Array.isArray(value)) {
       out[name] = value;
     } else {
@@ -296,7 +325,11 @@ async function run(
     rollback: async () => void (await client.query('rollback')),
   };
   try {
-    return await runPlans(session, plans, p.options.queryBatching, { continueOnFail, itemCount, singleInTransaction: true });
+    return await runPlans(session, plans, p.options.queryBatching, {
+      continueOnFail,
+      itemCount,
+      singleInTransaction: true,
+    });
   } finally {
     client.release(broken);
   }

@@ -113,6 +113,20 @@ describe('SMS through Twilio', () => {
     });
   });
 
+  it("prefixes both numbers with whatsapp: for n8n's To Whatsapp", async () => {
+    reply = created;
+    await runNode(smsNode, {
+      parameters: { to: '+41791234567', from: '+14155238886', message: 'x', toWhatsapp: true },
+      items: [{}],
+      credentials: { twilioApi },
+    });
+    assert.deepEqual(form(server.requests[0]), {
+      To: 'whatsapp:+41791234567',
+      From: 'whatsapp:+14155238886',
+      Body: 'x',
+    });
+  });
+
   it("reports Twilio's error code; 4xx are final", async () => {
     reply = () => ({
       status: 400,

@@ -45,7 +45,11 @@ const pauseNode = defineNode({
   params: z.object({}),
   inputs: 1,
   outputs: ['main'],
-  execute: (ctx) => ({ kind: 'wait', until: new Date(ctx.now().toMillis() + 86_400_000), items: [...ctx.items] }),
+  execute: (ctx) => ({
+    kind: 'wait',
+    until: new Date(ctx.now().toMillis() + 86_400_000),
+    items: [...ctx.items],
+  }),
 });
 
 const registry = createRegistry([gateNode, pauseNode]);
@@ -62,7 +66,12 @@ function doc(middle: string[], concurrency?: Concurrency): WorkflowInput {
     name: 'limited',
     nodes: [
       { id: 'n0', name: 'Start', type: 'manualTrigger' },
-      ...middle.map((type, i) => ({ id: `n${i + 1}`, name: `Step ${i}`, type, position: [200 * (i + 1), 0] as [number, number] })),
+      ...middle.map((type, i) => ({
+        id: `n${i + 1}`,
+        name: `Step ${i}`,
+        type,
+        position: [200 * (i + 1), 0] as [number, number],
+      })),
     ],
     connections: names.slice(1).map((to, i) => ({ from: names[i], to })),
     ...(concurrency ? { settings: { concurrency } } : {}),
@@ -95,7 +104,13 @@ async function setup(opts: { concurrency?: number; store?: Store; runs?: RunStor
   const create = async (id: string, input: WorkflowInput, item: Record<string, unknown> = {}) => {
     const workflow = workflowSchema.parse(input);
     if (!(await store.workflows.getWorkflow(id))) await store.workflows.saveWorkflow(id, workflow);
-    const run = await engine.create({ workflow, workflowId: id, workflowVersion: 1, mode: 'manual', triggerItems: [item] });
+    const run = await engine.create({
+      workflow,
+      workflowId: id,
+      workflowVersion: 1,
+      mode: 'manual',
+      triggerItems: [item],
+    });
     return run.id;
   };
   return { store, clock, engine, queue, loop, create, errors };
@@ -128,7 +143,11 @@ describe('concurrency keys', () => {
     const jobs = [a1, a2, b1].map((runId) => queue.submit({ runId }));
     await until(() => started.length === 2, 'two runs started');
     assert.deepEqual(new Set(started), new Set([a1, b1]), 'the second run of customer a waits');
-    const row = await store.db.selectFrom('runs').select(['concurrency_key']).where('id', '=', a2).executeTakeFirst();
+    const row = await store.db
+      .selectFrom('runs')
+      .select(['concurrency_key'])
+      .where('id', '=', a2)
+      .executeTakeFirst();
     assert.equal(row?.concurrency_key, 'a', 'the key is on the run row, for any process to count');
     assert.equal(await store.runs.countTakenSlots('wf-key', 'a'), 1);
     open(a1);

@@ -56,7 +56,7 @@ interface Pending {
 export const MAX_DRIVER_FAILURES = 3;
 const DRIVER_RETRY_MS = [1000, 10_000];
 
-/** Workflow versions never change once saved: their parsed documents are shared by every run. */
+/** Workflow versions never change once saved: their parsed documents are shared by the runs (read-only). */
 const VERSION_CACHE = 200;
 
 export class EmbeddedQueue implements RunQueue {
@@ -102,9 +102,7 @@ export class EmbeddedQueue implements RunQueue {
           const run = await this.opts.runs.getRun(job.runId);
           if (!run) throw new Error(`Run ${job.runId} not found`);
           const { workflow, active } = await this.workflowFor(run);
-          const group = slotGroupOf(run, workflow, this.clock, (error) =>
-            this.opts.onError?.(run.id, error),
-          );
+          const group = slotGroupOf(run, workflow, this.clock, (error) => this.opts.onError?.(run.id, error));
           if (group && run.status === 'queued')
             await this.opts.slots?.setConcurrencyGroup(run.id, { key: group.key, hold: group.hold });
           if (group?.hold && !this.slots.isKnown(group.workflowId)) await this.refresh([group.workflowId]);
@@ -132,15 +130,16 @@ export class EmbeddedQueue implements RunQueue {
   private async workflowFor(run: RunRecord): Promise<{ workflow: Workflow; active: boolean }> {
     const given = this.opts.workflowOf?.(run);
     if (given) return { workflow: given, active: false };
-    const cacheKey = `${run.workflowId}\u0000${run.workflowVersion}`;
-    const cached = this.versions.get(cacheKey);
-    const [doc, current] = await Promise.all([
-      cached ?? this.opts.workflows.getWorkflowVersion(run.workflowId, run.workflowVersion),
-      this.opts.workflows.getWorkflow(run.workflowId),
-    ]);
+    const current = await this.opts.workflows.getWorkflow(run.workflowId);
+    // Keyed by creation time too: a workflow deleted and saved again under its id restarts at v1.
+    const cacheKey = current
+      ? `${run.workflowId}\u0000${current.createdAt.getTime()}\u0000${run.workflowVersion}`
+      : undefined;
+    const cached = cacheKey ? this.versions.get(cacheKey) : undefined;
+    const doc = cached ?? (await this.opts.workflows.getWorkflowVersion(run.workflowId, run.workflowVersion));
     if (!doc)
       throw new Error(`Workflow ${run.workflowId} v${run.workflowVersion} of run ${run.id} not found`);
-    if (!cached) {
+    if (cacheKey && !cached) {
       if (this.versions.size >= VERSION_CACHE) this.versions.delete(this.versions.keys().next().value!);
       this.versions.set(cacheKey, doc);
     }

@@ -32,7 +32,12 @@ async function setup(settings: RetentionSettings = noLimits, store?: Store) {
   const s = store ?? (await openStore({ memory: true }));
   if (!store) stores.push(s);
   const clock = new ManualClock('2026-06-01T09:00:00Z');
-  const retention = new Retention({ store: s.retention, reclaimSpace: () => s.reclaimSpace(), clock, settings });
+  const retention = new Retention({
+    store: s.retention,
+    reclaimSpace: () => s.reclaimSpace(),
+    clock,
+    settings,
+  });
   const engine = new Engine({ runs: s.runs, registry, clock, timers: s.timers });
   const queue = new EmbeddedQueue({
     engine,
@@ -130,7 +135,11 @@ describe('saveData', () => {
 });
 
 /** Finished (or waiting) runs straight in the store, created `ageMs` before the clock. */
-async function seed(store: Store, clock: ManualClock, opts: { id: string; ageMs: number; workflowId?: string; status?: 'succeeded' | 'waiting'; bytes?: number }) {
+async function seed(
+  store: Store,
+  clock: ManualClock,
+  opts: { id: string; ageMs: number; workflowId?: string; status?: 'succeeded' | 'waiting'; bytes?: number },
+) {
   const createdAt = new Date(clock.now().getTime() - opts.ageMs);
   await store.runs.createRun({
     id: opts.id,
@@ -171,7 +180,14 @@ async function bulkSeed(store: Store, count: number, createdAt: Date, bytes: num
   const blob = 'x'.repeat(bytes);
   const rows = Array.from({ length: count }, (_, i) => {
     const id = `old-${i}`;
-    const run = newRunRecord({ id, workflowId: 'wf', workflowVersion: 1, mode: 'webhook', triggerItems: [], createdAt });
+    const run = newRunRecord({
+      id,
+      workflowId: 'wf',
+      workflowVersion: 1,
+      mode: 'webhook',
+      triggerItems: [],
+      createdAt,
+    });
     const { meta, data } = stepToRows(sqliteCodec, {
       runId: id,
       seq: 0,
@@ -190,21 +206,39 @@ async function bulkSeed(store: Store, count: number, createdAt: Date, bytes: num
       error: null,
       logs: [],
     });
-    return { run: runToRow(sqliteCodec, { ...run, status: 'succeeded', finishedAt: createdAt }), meta, data: data! };
+    return {
+      run: runToRow(sqliteCodec, { ...run, status: 'succeeded', finishedAt: createdAt }),
+      meta,
+      data: data!,
+    };
   });
   await store.db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += 100) {
       const chunk = rows.slice(i, i + 100);
-      await trx.insertInto('runs').values(chunk.map((r) => r.run)).execute();
-      await trx.insertInto('steps').values(chunk.map((r) => r.meta)).execute();
-      await trx.insertInto('step_data').values(chunk.map((r) => r.data)).execute();
+      await trx
+        .insertInto('runs')
+        .values(chunk.map((r) => r.run))
+        .execute();
+      await trx
+        .insertInto('steps')
+        .values(chunk.map((r) => r.meta))
+        .execute();
+      await trx
+        .insertInto('step_data')
+        .values(chunk.map((r) => r.data))
+        .execute();
     }
   });
 }
 
 describe('pruning', () => {
   test('deletes finished runs past the age limit, never waiting ones, and counts per workflow', async () => {
-    const { store, clock, retention } = await setup({ ...noLimits, maxAgeMs: 14 * DAY, maxRunsPerWorkflow: 2, batchSize: 2 });
+    const { store, clock, retention } = await setup({
+      ...noLimits,
+      maxAgeMs: 14 * DAY,
+      maxRunsPerWorkflow: 2,
+      batchSize: 2,
+    });
     await seed(store, clock, { id: 'old-1', ageMs: 20 * DAY });
     await seed(store, clock, { id: 'old-2', ageMs: 15 * DAY });
     await seed(store, clock, { id: 'old-3', ageMs: 15 * DAY, workflowId: 'other' });

@@ -31,6 +31,8 @@ export interface ServerDeps {
   metrics: Metrics;
   /** Webhook trigger kind + callers waiting on runs (runtime wires the engine hooks); built by the webhook routes when absent. */
   webhooks?: WebhookWiring;
+  /** This process' role and queue figures, shown by /healthz (runtime sets it). */
+  process?: { role: string; queue(): Promise<{ waiting: number; active: number; delayed: number; leases: number }> };
 }
 
 /** The Fastify instance every route module gets: zod schemas type requests and replies. */

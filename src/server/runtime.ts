@@ -4,6 +4,8 @@
  * reach a checkpoint, close the store.
  */
 import pino, { type Logger } from 'pino';
+import { BINARY } from '../binary/access.js';
+import { BinaryStore } from '../binary/store.js';
 import type { Config } from '../config.js';
 import { EMAIL_TEMPLATES } from '../email/template-port.js';
 import { templateSourceOf } from '../email/template-service.js';
@@ -11,9 +13,10 @@ import { sharedMailer } from '../email/transport.js';
 import { type Clock, systemClock } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import type { RunStore } from '../engine/ports.js';
-import { BINARY } from '../binary/access.js';
-import { BinaryStore } from '../binary/store.js';
 import { createRegistry } from '../nodes/registry.js';
+import { SUBWORKFLOWS } from '../nodes/subworkflow-port.js';
+import { BullMqQueue } from '../queue/bullmq.js';
+import { type ProcessRole, queueStats, registerQueueMetrics, workerProbeApp } from '../queue/bullmq-probe.js';
 import type { RunQueue } from '../queue/contract.js';
 import { EmbeddedQueue } from '../queue/embedded.js';
 import { recoverRuns } from '../queue/recovery.js';
@@ -22,8 +25,9 @@ import { TimerLoop } from '../queue/timer-loop.js';
 import { openStore, type Store } from '../store/index.js';
 import { errorWorkflowHook } from '../triggers/error-workflow.js';
 import { storedActiveWorkflows, TriggerRegistry } from '../triggers/registry.js';
-import { createDurableTriggers, type DurableTriggers } from '../triggers/wiring.js';
+import { createSubworkflowRunner } from '../triggers/subworkflow-runner.js';
 import { WebhookTrigger } from '../triggers/webhook.js';
+import { createDurableTriggers, type DurableTriggers } from '../triggers/wiring.js';
 import { buildApp } from './app.js';
 import { createAuditSink } from './auth/audit.js';
 import { ensureFirstOwner } from './auth/bootstrap.js';
@@ -32,8 +36,8 @@ import { loadEncryptionKey } from './credentials/keys.js';
 import { CredentialService } from './credentials/service.js';
 import { CredentialTypes } from './credentials/types.js';
 import type { App } from './deps.js';
-import { resumeTokenKey, resumeUrlBuilder } from './routes/resume.js';
 import { combineHooks, Metrics } from './metrics.js';
+import { resumeTokenKey, resumeUrlBuilder } from './routes/resume.js';
 import { WebhookWaiters } from './webhook/runner.js';
 
 export interface Runtime {
@@ -41,11 +45,15 @@ export interface Runtime {
   store: Store;
   engine: Engine;
   queue: RunQueue;
+  /** `start` unless given; `worker` serves only /healthz and /metrics (on RELAIS_WORKER_PORT, if set). */
+  role: ProcessRole;
   logger: Logger;
   /** The address the server listens on, once started. */
   url: string;
   /** Fires due timers (waits, retries, schedules, polls); tests call `tick()` after moving the clock. */
   timerLoop: TimerLoop;
+  /** saveData at run end and pruning; tests call `prune()` after moving the clock. */
+  retention: Retention;
   stop(): Promise<void>;
 }
 
@@ -56,6 +64,10 @@ export interface RuntimeOptions {
   databaseSchema?: string;
   /** Where the engine and the run queue keep runs (default: the store). Benchmarks give an in-memory one. */
   runStore?: RunStore;
+  /** Scale-out process role (needs `config.redis` for anything but `start`). Default `start`. */
+  role?: ProcessRole;
+  /** `relais start --no-worker`: this process only puts runs on the queue (scale-out only). */
+  noWorker?: boolean;
 }
 
 /** Secrets never reach the logs, whatever a log call passes. */
@@ -94,7 +106,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    schema: opts.databaseSchema,
+    schema: opts.databaseSchema ?? config.databaseSchema,
     logger: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
   });
   const audit = createAuditSink(store.audit, clock, logger);
@@ -118,7 +130,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const triggers = new TriggerRegistry(registry);
   const webhooks = { trigger: new WebhookTrigger({ clock }), waiters: new WebhookWaiters() };
   triggers.register(webhooks.trigger);
-  const engine = new Engine({
+  const engine: Engine = new Engine({
     runs: opts.runStore ?? store.runs,
     registry,
     clock,
@@ -136,6 +148,15 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     services: {
       [EMAIL_TEMPLATES.name]: templateSourceOf(store.emailTemplates),
       [BINARY.name]: new BinaryStore({ dataDir: config.dataDir }),
+      // Execute Workflow nodes; the runner reaches the engine and the queue (created later) lazily.
+      [SUBWORKFLOWS.name]: createSubworkflowRunner({
+        engine: (): Engine => engine,
+        queue: () => queue,
+        workflows: store.workflows,
+        listSteps: (id) => store.runs.listSteps(id),
+        registry,
+        onError: (runId, error) => logger.error({ err: error, runId }, 'sub-workflow run failed to continue'),
+      }),
     },
   });
   // saveData at the end of each run, and pruning by age and count (issue "Durable execution", 9).
@@ -147,17 +168,41 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     onPruned: (result) => logger.info(result, 'finished runs pruned'),
     onError: (error) => logger.error({ err: error }, 'pruning failed'),
   });
-  const queue = new EmbeddedQueue({
+  const role = opts.role ?? 'start';
+  // The embedded queue drives runs in this process; in scale-out mode it is the worker's executor.
+  const executor = new EmbeddedQueue({
     engine,
     runs: opts.runStore ?? store.runs,
     workflows: store.workflows,
-    concurrency: config.maxConcurrentRuns,
+    concurrency: config.redis
+      ? (config.workerConcurrency ?? config.maxConcurrentRuns)
+      : config.maxConcurrentRuns,
     slots: opts.runStore ? undefined : store.runs,
     afterRun: opts.runStore ? undefined : (run, workflow) => retention.afterRun(run, workflow.settings),
     timers: store.timers,
     clock,
     onError: (runId, error) => logger.error({ err: error, runId }, 'run failed to continue'),
   });
+  const works = role === 'worker' || (role === 'start' && !opts.noWorker);
+  const bull = config.redis
+    ? new BullMqQueue({
+        redisUrl: config.redis.url,
+        prefix: config.redis.prefix,
+        runs: opts.runStore ?? store.runs,
+        executor: works ? executor : undefined,
+        concurrency: config.workerConcurrency ?? config.maxConcurrentRuns,
+        // The lease: renewed at half of it while the worker lives; a dead worker's runs are taken
+        // over within about two leases.
+        lockDurationMs: config.redis.leaseMs,
+        stalledIntervalMs: config.redis.leaseMs,
+        onError: (runId, error) => logger.error({ err: error, runId }, 'queued run failed'),
+      })
+    : undefined;
+  const queue: RunQueue = bull ?? executor;
+  const stats = () => queueStats(queue, bull);
+  registerQueueMetrics(metrics.registry, role, stats, (error) =>
+    logger.warn({ err: error }, 'metrics: queue depth not read'),
+  );
   const onRunFinish = errorWorkflowHook({
     engine,
     queue,
@@ -168,7 +213,15 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   });
   // Schedule, poll and app-event triggers: kinds for the registry, timer handlers, engine hooks.
   const durable: DurableTriggers = createDurableTriggers(
-    { engine, queue, runs: opts.runStore ?? store.runs, workflows: store.workflows, triggers: store.triggers, clock, logger },
+    {
+      engine,
+      queue,
+      runs: opts.runStore ?? store.runs,
+      workflows: store.workflows,
+      triggers: store.triggers,
+      clock,
+      logger,
+    },
     { credentials: (node, slot) => credentials.resolve(node, slot) },
   );
   triggers.register(durable.schedule).register(durable.poll).register(durable.events);
@@ -181,6 +234,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     },
     onError: (timer, error) => logger.error({ err: error, timer: timer.id }, 'timer failed'),
   });
+  if (role === 'worker')
+    return startWorker({ config, store, engine, queue, logger, metrics, stats, timerLoop, retention });
   const app = await buildApp({
     config,
     store,
@@ -194,10 +249,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     credentials,
     metrics,
     webhooks,
+    process: { role, queue: stats },
   });
   let url: string;
   try {
     // Before listening: a webhook of an active automation must never answer 404 after start.
+    // Timers fire from `start` processes only: a `webhook` process is ingress and API.
     const activation = await triggers.activateAll(storedActiveWorkflows(store.workflows), logger);
     logger.info(
       { activated: activation.activated.length, failed: activation.failed.length },
@@ -211,18 +268,25 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const recovered = await recoverRuns(store.runs, store.timers, queue, (runId, error) =>
     logger.error({ err: error, runId }, 'run failed to resume'),
   );
-  timerLoop.start();
-  retention.start();
-  logger.info({ url, store: store.dialect, ...recovered }, 'relais started');
+  if (role === 'start') {
+    timerLoop.start();
+    retention.start();
+  }
+  logger.info(
+    { url, role, store: store.dialect, queue: bull ? 'bullmq' : 'embedded', ...recovered },
+    'relais started',
+  );
   let stopping: Promise<void> | undefined;
   return {
     app,
     store,
     engine,
     queue,
+    role,
     logger,
     url,
     timerLoop,
+    retention,
     stop() {
       stopping ??= (async () => {
         await app.close();
@@ -232,6 +296,58 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         await sharedMailer.close();
         await store.close();
         logger.info('relais stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * `relais worker`: takes runs from the queue and drives them; no API, no webhooks, no timers. Its
+ * only HTTP is /healthz and /metrics, on RELAIS_WORKER_PORT when set.
+ */
+async function startWorker(w: {
+  config: Config;
+  store: Store;
+  engine: Engine;
+  queue: RunQueue;
+  logger: Logger;
+  metrics: Metrics;
+  stats: () => ReturnType<typeof queueStats>;
+  /** Built but never started: a worker fires no timers and prunes nothing (`start` does). */
+  timerLoop: TimerLoop;
+  retention: Retention;
+}): Promise<Runtime> {
+  const { config, store, queue, logger } = w;
+  const app = workerProbeApp({ logger, store, metrics: w.metrics, stats: w.stats });
+  let url = '';
+  try {
+    if (config.workerPort !== undefined)
+      url = await app.listen({ host: config.host, port: config.workerPort });
+  } catch (error) {
+    await queue.close();
+    await store.close();
+    throw error;
+  }
+  logger.info({ url: url || null, role: 'worker', store: store.dialect }, 'relais worker started');
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    store,
+    engine: w.engine,
+    queue,
+    role: 'worker',
+    logger,
+    url,
+    timerLoop: w.timerLoop,
+    retention: w.retention,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await queue.close();
+        await sharedMailer.close();
+        await store.close();
+        logger.info('relais worker stopped');
       })();
       return stopping;
     },

@@ -7,10 +7,10 @@ import { type Kysely, Migrator } from 'kysely';
 import { type AccountStore, createAccountStore } from './account-store.js';
 import { type AuditStore, createAuditStore } from './audit-store.js';
 import { type CredentialStore, createCredentialStore } from './credential-store.js';
-import { createEmailTemplateStore, type EmailTemplateStore } from './email-template-store.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import type { DialectName, StoreDialect } from './dialects/types.js';
+import { createEmailTemplateStore, type EmailTemplateStore } from './email-template-store.js';
 import { createIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { migrationProvider } from './migrations/index.js';
 import type { TimerStore } from './ports-timers.js';
@@ -25,18 +25,24 @@ import { createWorkflowStore, type RelaisWorkflowStore } from './workflow-store.
 export type { AccountStore, ApiKeyRecord, UserRecord } from './account-store.js';
 export type { AuditQuery, AuditRecord, AuditStore } from './audit-store.js';
 export type { CredentialRecord, CredentialStore } from './credential-store.js';
-export type { EmailTemplateRecord, EmailTemplateStore } from './email-template-store.js';
 export type { Page } from './cursor.js';
 export { InvalidCursorError } from './cursor.js';
+export type { EmailTemplateRecord, EmailTemplateStore } from './email-template-store.js';
 export type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
 export type { NewTimer, TimerRecord, TimerStore } from './ports-timers.js';
 export type { DropLevel, RetentionStore, WorkflowOverCount } from './retention-store.js';
-export type { ConcurrencyGroup, HeldRun, RunPosition, RunSlotQueries, WaitWithoutTimer } from './run-slots.js';
+export type {
+  ConcurrencyGroup,
+  HeldRun,
+  RunPosition,
+  RunSlotQueries,
+  WaitWithoutTimer,
+} from './run-slots.js';
 export type { RelaisRunStore, RunListQuery } from './run-store.js';
 export type { Database } from './schema.js';
+export type { DataTableRecord, StoredIndex, TableStore } from './table-store.js';
 export type { EventWait, KeyCandidate, TriggerState, TriggerStateStore } from './trigger-state-store.js';
 export type { RelaisWorkflowStore, WorkflowListQuery } from './workflow-store.js';
-export type { DataTableRecord, StoredIndex, TableStore } from './table-store.js';
 
 /** Accepts pino and console alike. */
 export interface StoreLogger {

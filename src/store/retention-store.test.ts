@@ -105,7 +105,8 @@ for (const fixture of allFixtures()) {
 
     it('keeps the newest finished runs of each workflow and prunes the older ones', () =>
       withStore(fixture, async (store) => {
-        for (let i = 0; i < 5; i++) await seed(store, `a${i}`, i === 1 ? 'failed' : 'succeeded', i * 10, 'wf-a');
+        for (let i = 0; i < 5; i++)
+          await seed(store, `a${i}`, i === 1 ? 'failed' : 'succeeded', i * 10, 'wf-a');
         await seed(store, 'a-wait', 'waiting', 1, 'wf-a');
         for (let i = 0; i < 2; i++) await seed(store, `b${i}`, 'succeeded', i * 10, 'wf-b');
         assert.deepEqual(await store.retention.workflowsOverCount(5), []);

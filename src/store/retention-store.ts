@@ -83,7 +83,11 @@ export function createRetentionStore(dialect: StoreDialect): RetentionStore {
           await trx.deleteFrom('steps').where('run_id', '=', runId).execute();
         } else {
           await trx.deleteFrom('step_data').where('run_id', '=', runId).execute();
-          await trx.updateTable('steps').set({ logs: codec.json([]) }).where('run_id', '=', runId).execute();
+          await trx
+            .updateTable('steps')
+            .set({ logs: codec.json([]) })
+            .where('run_id', '=', runId)
+            .execute();
         }
         return true;
       });
@@ -115,7 +119,8 @@ export function createRetentionStore(dialect: StoreDialect): RetentionStore {
           .limit(1)
           .offset(keep - 1)
           .executeTakeFirst();
-        if (row) result.push({ workflowId, keepFrom: { createdAt: codec.readDate(row.created_at), id: row.id } });
+        if (row)
+          result.push({ workflowId, keepFrom: { createdAt: codec.readDate(row.created_at), id: row.id } });
       }
       return result;
     },

@@ -50,7 +50,9 @@ for (const fixture of allFixtures()) {
         assert.equal(await store.runs.countTakenSlots('wf', 'b'), 1);
         assert.equal(await store.runs.countTakenSlots('wf', 'c'), 0);
         assert.equal(await store.runs.countTakenSlots('other', 'a'), 0);
-        assert.deepEqual(await store.runs.listHeldRuns(['wf', 'other']), [{ id: 'w1', workflowId: 'wf', key: 'a' }]);
+        assert.deepEqual(await store.runs.listHeldRuns(['wf', 'other']), [
+          { id: 'w1', workflowId: 'wf', key: 'a' },
+        ]);
         assert.deepEqual(await store.runs.listHeldRuns([]), []);
       }));
 

@@ -106,7 +106,8 @@ export function createTableStore(dialect: StoreDialect): TableStore {
       try {
         await ex.insertInto('data_tables').values(toRow(codec, record)).execute();
       } catch (error) {
-        if (isUniqueViolation(error)) throw new DuplicateTableNameError(`A table named '${record.name}' exists`);
+        if (isUniqueViolation(error))
+          throw new DuplicateTableNameError(`A table named '${record.name}' exists`);
         throw error;
       }
     },
@@ -122,7 +123,8 @@ export function createTableStore(dialect: StoreDialect): TableStore {
           .executeTakeFirst();
         return result.numUpdatedRows > 0n;
       } catch (error) {
-        if (isUniqueViolation(error)) throw new DuplicateTableNameError(`A table named '${record.name}' exists`);
+        if (isUniqueViolation(error))
+          throw new DuplicateTableNameError(`A table named '${record.name}' exists`);
         throw error;
       }
     },

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { HttpError } from '../server/http-error.js';
 import { instant, iso } from '../server/schemas/common.js';
 import { InvalidCursorError } from '../store/cursor.js';
-import { COLUMN_TYPES, isTableError, type SortKey, type TableDef, TableError } from './port.js';
+import { type COLUMN_TYPES, isTableError, type SortKey, type TableDef, TableError } from './port.js';
 import { MAX_PAGE } from './rows.js';
 import { MAX_COLUMNS, MAX_INDEXES } from './schema-changes.js';
 
@@ -24,7 +24,9 @@ const index = z
   })
   .strict();
 
-export const tableParams = z.object({ table: z.string().min(1).meta({ description: 'The table name or id' }) });
+export const tableParams = z.object({
+  table: z.string().min(1).meta({ description: 'The table name or id' }),
+});
 
 export const tableSchema = z.object({
   id: z.string(),
@@ -80,7 +82,11 @@ const alterAction = z.discriminatedUnion('action', [
 export const alterTableBody = z
   .object({
     name: name.optional(),
-    actions: z.array(alterAction).max(100).default([]).meta({ description: 'Applied in order, all or nothing' }),
+    actions: z
+      .array(alterAction)
+      .max(100)
+      .default([])
+      .meta({ description: 'Applied in order, all or nothing' }),
   })
   .strict();
 
@@ -100,15 +106,20 @@ export const rowListQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
     cursor: z.string().min(1).optional(),
-    sort: z
+    sort: z.string().optional().meta({
+      description: 'Columns, comma-separated; `-col` or `col:desc` sorts descending. `_id` ends every sort',
+    }),
+    match: z.enum(['all', 'any']).optional(),
+    filter: z
       .string()
       .optional()
-      .meta({ description: 'Columns, comma-separated; `-col` or `col:desc` sorts descending. `_id` ends every sort' }),
-    match: z.enum(['all', 'any']).optional(),
-    filter: z.string().optional().meta({ description: 'JSON: {"col": value} or {"col": {"gt": 3}} or [{column, op, value}]' }),
+      .meta({ description: 'JSON: {"col": value} or {"col": {"gt": 3}} or [{column, op, value}]' }),
   })
   .catchall(queryValue)
-  .meta({ description: 'Filters: `filter[col][op]=value` (op: eq, ne, gt, gte, lt, lte, like, ilike, in, isNull, isNotNull)' });
+  .meta({
+    description:
+      'Filters: `filter[col][op]=value` (op: eq, ne, gt, gte, lt, lte, like, ilike, in, isNull, isNotNull)',
+  });
 
 export const deleteRowsQuery = z
   .object({
@@ -154,7 +165,9 @@ export function parseSort(text: string | undefined): SortKey[] {
       if (part.startsWith('-')) return { column: part.slice(1), direction: 'desc' as const };
       const [column, dir = 'asc'] = part.split(':');
       if (dir !== 'asc' && dir !== 'desc') {
-        throw new TableError('invalid', `sort: direction of '${column}' must be asc or desc`, { field: 'querystring.sort' });
+        throw new TableError('invalid', `sort: direction of '${column}' must be asc or desc`, {
+          field: 'querystring.sort',
+        });
       }
       return { column, direction: dir };
     });

@@ -14,7 +14,13 @@ type Db = Kysely<any>;
 const SQL_TYPES: Record<DialectName, Record<ColumnType, ColumnDataType>> = {
   sqlite: { string: 'text', number: 'real', boolean: 'integer', date: 'integer', json: 'text' },
   // json, not jsonb: values come back with their keys in the order written.
-  postgres: { string: 'text', number: 'double precision', boolean: 'boolean', date: 'timestamptz', json: 'json' },
+  postgres: {
+    string: 'text',
+    number: 'double precision',
+    boolean: 'boolean',
+    date: 'timestamptz',
+    json: 'json',
+  },
 };
 
 export function sqlType(dialect: DialectName, type: ColumnType): ColumnDataType {
@@ -46,7 +52,12 @@ export async function dropPhysicalTable(db: Db, physical: string): Promise<void>
   await db.schema.dropTable(physical).execute();
 }
 
-export async function addColumn(db: Db, dialect: DialectName, physical: string, column: ColumnDef): Promise<void> {
+export async function addColumn(
+  db: Db,
+  dialect: DialectName,
+  physical: string,
+  column: ColumnDef,
+): Promise<void> {
   await db.schema.alterTable(physical).addColumn(column.name, sqlType(dialect, column.type)).execute();
 }
 

@@ -37,9 +37,13 @@ export function resolveColumn(table: DataTableRecord, name: unknown, field: stri
     if (column) return { name: column.name, kind: column.type };
   }
   const known = [...table.columns.map((c) => c.name), ...SYSTEM_COLUMNS].join(', ');
-  throw new TableError('invalid', `${field}: unknown column ${JSON.stringify(name)} in table '${table.name}' (columns: ${known})`, {
-    field,
-  });
+  throw new TableError(
+    'invalid',
+    `${field}: unknown column ${JSON.stringify(name)} in table '${table.name}' (columns: ${known})`,
+    {
+      field,
+    },
+  );
 }
 
 const COMPARABLE: ReadonlySet<ColumnKind> = new Set(['string', 'number', 'date', 'id']);
@@ -55,27 +59,41 @@ export function filterSql(
   return sql<SqlBool>`(${sql.join(parts, filter.match === 'any' ? sql` or ` : sql` and `)})`;
 }
 
-function conditionSql(dialect: DialectName, table: DataTableRecord, c: Condition, field: string): RawBuilder<SqlBool> {
+function conditionSql(
+  dialect: DialectName,
+  table: DataTableRecord,
+  c: Condition,
+  field: string,
+): RawBuilder<SqlBool> {
   const column = resolveColumn(table, c.column, `${field}.column`);
   const ref = sql.id(column.name);
   const op: FilterOp = c.op;
   if (!FILTER_OPS.includes(op)) {
-    throw new TableError('invalid', `${field}.op: unknown operator ${JSON.stringify(op)} (one of ${FILTER_OPS.join(', ')})`, { field });
+    throw new TableError(
+      'invalid',
+      `${field}.op: unknown operator ${JSON.stringify(op)} (one of ${FILTER_OPS.join(', ')})`,
+      { field },
+    );
   }
   const where = { column: column.name, field: `${field}.value (${column.name})` };
   const value = (v: unknown): unknown => encode(dialect, column.kind, coerce(column.kind, v, where));
   const refuseOp = (): never => {
-    throw new TableError('invalid', `${field}: operator '${op}' does not apply to ${column.kind} column '${column.name}'`, {
-      field,
-    });
+    throw new TableError(
+      'invalid',
+      `${field}: operator '${op}' does not apply to ${column.kind} column '${column.name}'`,
+      {
+        field,
+      },
+    );
   };
 
   if (op === 'isNull' || op === 'isNotNull') {
-    const wantNull = (op === 'isNull') === (c.value === undefined || coerce('boolean', c.value, where) !== false);
+    const wantNull =
+      (op === 'isNull') === (c.value === undefined || coerce('boolean', c.value, where) !== false);
     return wantNull ? sql<SqlBool>`${ref} is null` : sql<SqlBool>`${ref} is not null`;
   }
   if (op === 'eq' || op === 'ne') {
-    const v = column.kind === 'json' ? c.value ?? null : value(c.value);
+    const v = column.kind === 'json' ? (c.value ?? null) : value(c.value);
     if (v === null) return op === 'eq' ? sql<SqlBool>`${ref} is null` : sql<SqlBool>`${ref} is not null`;
     if (column.kind === 'json') return refuseOp();
     // "not equal to x" keeps the rows without a value: null is not x.
@@ -102,7 +120,9 @@ function conditionSql(dialect: DialectName, table: DataTableRecord, c: Condition
         ? sql<SqlBool>`${ref} like ${pattern} escape '\\'`
         : sql<SqlBool>`${ref} ilike ${pattern} escape '\\'`;
     }
-    return op === 'like' ? sql<SqlBool>`${ref} glob ${globPattern(pattern)}` : sql<SqlBool>`${ref} like ${pattern} escape '\\'`;
+    return op === 'like'
+      ? sql<SqlBool>`${ref} glob ${globPattern(pattern)}`
+      : sql<SqlBool>`${ref} like ${pattern} escape '\\'`;
   }
   if (!COMPARABLE.has(column.kind)) return refuseOp();
   const v = value(c.value);
@@ -148,7 +168,8 @@ export function parseFilterJson(value: unknown, field = 'filter'): Filter {
     return parseFilterJson(parsed, field);
   }
   if (Array.isArray(value)) return { conditions: value.map((c, i) => conditionFrom(c, `${field}[${i}]`)) };
-  if (typeof value !== 'object') throw new TableError('invalid', `${field}: expected an object or a list`, { field });
+  if (typeof value !== 'object')
+    throw new TableError('invalid', `${field}: expected an object or a list`, { field });
   const obj = value as Record<string, unknown>;
   if (Array.isArray(obj.conditions)) {
     const match = obj.match ?? 'all';
@@ -160,7 +181,8 @@ export function parseFilterJson(value: unknown, field = 'filter'): Filter {
   const conditions: Condition[] = [];
   for (const [column, spec] of Object.entries(obj)) {
     if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
-      for (const [op, v] of Object.entries(spec)) conditions.push({ column, op: checkOp(op, `${field}.${column}`), value: v });
+      for (const [op, v] of Object.entries(spec))
+        conditions.push({ column, op: checkOp(op, `${field}.${column}`), value: v });
     } else {
       conditions.push({ column, op: 'eq', value: spec });
     }
@@ -169,15 +191,21 @@ export function parseFilterJson(value: unknown, field = 'filter'): Filter {
 }
 
 function conditionFrom(value: unknown, field: string): Condition {
-  if (!value || typeof value !== 'object') throw new TableError('invalid', `${field}: expected { column, op, value }`, { field });
+  if (!value || typeof value !== 'object')
+    throw new TableError('invalid', `${field}: expected { column, op, value }`, { field });
   const c = value as Record<string, unknown>;
-  if (typeof c.column !== 'string') throw new TableError('invalid', `${field}.column: a column name is required`, { field });
+  if (typeof c.column !== 'string')
+    throw new TableError('invalid', `${field}.column: a column name is required`, { field });
   return { column: c.column, op: checkOp(c.op ?? 'eq', field), value: c.value };
 }
 
 function checkOp(op: unknown, field: string): FilterOp {
   if (typeof op === 'string' && (FILTER_OPS as readonly string[]).includes(op)) return op as FilterOp;
-  throw new TableError('invalid', `${field}: unknown operator ${JSON.stringify(op)} (one of ${FILTER_OPS.join(', ')})`, { field });
+  throw new TableError(
+    'invalid',
+    `${field}: unknown operator ${JSON.stringify(op)} (one of ${FILTER_OPS.join(', ')})`,
+    { field },
+  );
 }
 
 const BRACKETS = /^filter\[([^\]]+)\](?:\[([^\]]+)\])?$/;
@@ -197,8 +225,10 @@ export function filterFromQuery(query: Record<string, unknown>): Filter {
     const op = checkOp(opName ?? 'eq', `querystring.${key}`);
     for (const v of [raw].flat()) {
       const text = v === undefined ? '' : String(v);
-      if (op === 'in') conditions.push({ column, op, value: [raw].flat().flatMap((s) => String(s).split(',')) });
-      else if (op === 'isNull' || op === 'isNotNull') conditions.push({ column, op, value: text === '' ? undefined : text });
+      if (op === 'in')
+        conditions.push({ column, op, value: [raw].flat().flatMap((s) => String(s).split(',')) });
+      else if (op === 'isNull' || op === 'isNotNull')
+        conditions.push({ column, op, value: text === '' ? undefined : text });
       else conditions.push({ column, op, value: text });
       if (op === 'in') break;
     }

@@ -5,8 +5,8 @@
  * (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ... — bound values, quoted names, no OFFSET.
  */
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
-import type { DialectName } from '../store/dialects/types.js';
 import { InvalidCursorError } from '../store/cursor.js';
+import type { DialectName } from '../store/dialects/types.js';
 import type { DataTableRecord } from '../store/table-store.js';
 import { type ResolvedColumn, resolveColumn } from './filters.js';
 import { type SortKey, TableError } from './port.js';
@@ -23,7 +23,9 @@ export function resolveSort(table: DataTableRecord, sort: readonly SortKey[] | u
   for (const [i, key] of (sort ?? []).entries()) {
     const column = resolveColumn(table, key.column, `sort[${i}]`);
     if (column.kind === 'json') {
-      throw new TableError('invalid', `sort[${i}]: json column '${column.name}' cannot be sorted`, { field: `sort[${i}]` });
+      throw new TableError('invalid', `sort[${i}]: json column '${column.name}' cannot be sorted`, {
+        field: `sort[${i}]`,
+      });
     }
     if (keys.some((k) => k.name === column.name)) continue;
     keys.push({ ...column, direction: key.direction === 'desc' ? 'desc' : 'asc' });
@@ -75,7 +77,10 @@ export function afterKeyset(dialect: DialectName, sort: ResolvedSort, cursor: st
 
 function decode(sort: ResolvedSort, cursor: string): unknown[] {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown; v?: unknown };
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      s?: unknown;
+      v?: unknown;
+    };
     if (parsed.s === sort.signature && Array.isArray(parsed.v) && parsed.v.length === sort.keys.length) {
       return parsed.v;
     }

@@ -42,7 +42,13 @@ const one = (column: string, op: Filter['conditions'][number]['op'], value?: unk
 describe('filter parsing', () => {
   it('reads filter[col][op]=v, filter[col]=v, JSON filters and match', () => {
     assert.deepEqual(
-      filterFromQuery({ 'filter[age][gt]': '30', 'filter[ville]': 'Lyon', 'filter[nom][in]': 'a,b', limit: '5', match: 'any' }),
+      filterFromQuery({
+        'filter[age][gt]': '30',
+        'filter[ville]': 'Lyon',
+        'filter[nom][in]': 'a,b',
+        limit: '5',
+        match: 'any',
+      }),
       {
         match: 'any',
         conditions: [
@@ -57,7 +63,9 @@ describe('filter parsing', () => {
       { column: 'age', op: 'lt', value: 65 },
       { column: 'ville', op: 'eq', value: 'Lyon' },
     ]);
-    assert.deepEqual(parseFilterJson([{ column: 'rdv', op: 'isNull' }]).conditions, [{ column: 'rdv', op: 'isNull', value: undefined }]);
+    assert.deepEqual(parseFilterJson([{ column: 'rdv', op: 'isNull' }]).conditions, [
+      { column: 'rdv', op: 'isNull', value: undefined },
+    ]);
     assert.throws(() => parseFilterJson('{bad'), /filter: not valid JSON/);
     assert.throws(() => filterFromQuery({ 'filter[age][drop]': '1' }), /unknown operator "drop"/);
   });
@@ -79,7 +87,11 @@ for (const db of tableDatabases()) {
       withTables(db, async ({ tables }) => {
         await seed(tables);
         assert.deepEqual(await names(tables, one('nom', 'eq', 'Durand')), ['Durand']);
-        assert.deepEqual(await names(tables, one('ville', 'ne', 'Lyon')), ['durand', 'Martin_50%', 'Petit'], 'ne keeps NULLs');
+        assert.deepEqual(
+          await names(tables, one('ville', 'ne', 'Lyon')),
+          ['durand', 'Martin_50%', 'Petit'],
+          'ne keeps NULLs',
+        );
         assert.deepEqual(await names(tables, one('age', 'gt', '42')), ["O'Brien"]);
         assert.deepEqual(await names(tables, one('age', 'gte', 42)), ['Durand', "O'Brien"]);
         assert.deepEqual(await names(tables, one('age', 'lt', 30)), ['durand']);
@@ -89,10 +101,23 @@ for (const db of tableDatabases()) {
         assert.deepEqual(await names(tables, one('ville', 'in', ['Nice', 'Paris'])), ['durand', 'Petit']);
         assert.deepEqual(await names(tables, one('ville', 'in', [])), []);
         assert.deepEqual(await names(tables, one('ville', 'isNull')), ['Martin_50%']);
-        assert.deepEqual(await names(tables, one('ville', 'isNull', 'false')), ['Durand', 'durand', "O'Brien", 'Petit']);
-        assert.deepEqual(await names(tables, one('age', 'isNotNull')), ['Durand', 'durand', "O'Brien", 'Petit']);
+        assert.deepEqual(await names(tables, one('ville', 'isNull', 'false')), [
+          'Durand',
+          'durand',
+          "O'Brien",
+          'Petit',
+        ]);
+        assert.deepEqual(await names(tables, one('age', 'isNotNull')), [
+          'Durand',
+          'durand',
+          "O'Brien",
+          'Petit',
+        ]);
         assert.deepEqual(await names(tables, one('ville', 'eq', null)), ['Martin_50%']);
-        assert.deepEqual(await names(tables, one('extra', 'isNull')), ROWS.map((r) => r.nom));
+        assert.deepEqual(
+          await names(tables, one('extra', 'isNull')),
+          ROWS.map((r) => r.nom),
+        );
         assert.deepEqual(await names(tables, one('_id', 'in', ['1', '5'])), ['Durand', 'Petit']);
       }));
 
@@ -103,9 +128,16 @@ for (const db of tableDatabases()) {
         assert.deepEqual(await names(tables, one('nom', 'ilike', 'DUR')), ['Durand', 'durand']);
         assert.deepEqual(await names(tables, one('nom', 'like', 'D%d')), ['Durand']);
         assert.deepEqual(await names(tables, one('nom', 'ilike', '%N\\_5%')), ['Martin_50%']);
-        assert.deepEqual(await names(tables, one('nom', 'like', '_50')), ['Martin_50%'], 'a text without % is literal');
+        assert.deepEqual(
+          await names(tables, one('nom', 'like', '_50')),
+          ['Martin_50%'],
+          'a text without % is literal',
+        );
         assert.deepEqual(await names(tables, one('nom', 'like', "'")), ["O'Brien"]);
-        await assert.rejects(tables.query('patients', { filter: one('age', 'like', '4') }), /operator 'like' does not apply to number column 'age'/);
+        await assert.rejects(
+          tables.query('patients', { filter: one('age', 'like', '4') }),
+          /operator 'like' does not apply to number column 'age'/,
+        );
       }));
 
     it('combines conditions with all (default) or any', () =>
@@ -116,18 +148,29 @@ for (const db of tableDatabases()) {
           { column: 'age', op: 'lt', value: 50 },
         ];
         assert.deepEqual(await names(tables, { conditions }), ['Durand']);
-        assert.deepEqual(await names(tables, { match: 'any', conditions }), ['Durand', 'durand', "O'Brien", 'Petit']);
+        assert.deepEqual(await names(tables, { match: 'any', conditions }), [
+          'Durand',
+          'durand',
+          "O'Brien",
+          'Petit',
+        ]);
       }));
 
     it('sorts with NULLs last either way, and pages through every row exactly once', () =>
       withTables(db, async ({ tables }) => {
         await seed(tables);
-        await tables.insert('patients', [{ nom: 'Zoé', ville: 'Lyon', age: 42 }, { nom: 'Yves', age: 42 }]);
+        await tables.insert('patients', [
+          { nom: 'Zoé', ville: 'Lyon', age: 42 },
+          { nom: 'Yves', age: 42 },
+        ]);
         const sorts: SortKey[][] = [
           [],
           [{ column: 'age', direction: 'asc' }],
           [{ column: 'age', direction: 'desc' }],
-          [{ column: 'ville', direction: 'asc' }, { column: 'age', direction: 'desc' }],
+          [
+            { column: 'ville', direction: 'asc' },
+            { column: 'age', direction: 'desc' },
+          ],
           [{ column: 'rdv', direction: 'desc' }],
           [{ column: '_id', direction: 'desc' }],
         ];
@@ -137,7 +180,11 @@ for (const db of tableDatabases()) {
             const seen: string[] = [];
             let cursor: string | null = null;
             do {
-              const page: Awaited<ReturnType<TableService['query']>> = await tables.query('patients', { sort, limit, cursor });
+              const page: Awaited<ReturnType<TableService['query']>> = await tables.query('patients', {
+                sort,
+                limit,
+                cursor,
+              });
               seen.push(...page.items.map((r) => r.nom as string));
               cursor = page.nextCursor;
             } while (cursor);
@@ -164,33 +211,74 @@ for (const db of tableDatabases()) {
         ]);
         const first = await tables.query('patients', { limit: 2 });
         await assert.rejects(
-          tables.query('patients', { limit: 2, cursor: first.nextCursor, sort: [{ column: 'nom', direction: 'asc' }] }),
+          tables.query('patients', {
+            limit: 2,
+            cursor: first.nextCursor,
+            sort: [{ column: 'nom', direction: 'asc' }],
+          }),
           InvalidCursorError,
           'a cursor only works with the sort it came from',
         );
         await assert.rejects(tables.query('patients', { cursor: 'garbage' }), InvalidCursorError);
-        await assert.rejects(tables.query('patients', { sort: [{ column: 'extra', direction: 'asc' }] }), /cannot be sorted/);
+        await assert.rejects(
+          tables.query('patients', { sort: [{ column: 'extra', direction: 'asc' }] }),
+          /cannot be sorted/,
+        );
       }));
 
     it('refuses SQL in names, filters and sorts, and stores SQL in values as plain text', () =>
       withTables(db, async ({ tables }) => {
         await seed(tables);
-        const payloads = ['nom" = nom or "1', 'nom; drop table patients; --', "nom') or ('1'='1", 'nom"--', 'data_tables'];
+        const payloads = [
+          'nom" = nom or "1',
+          'nom; drop table patients; --',
+          "nom') or ('1'='1",
+          'nom"--',
+          'data_tables',
+        ];
         for (const column of payloads) {
           await assert.rejects(tables.query('patients', { filter: one(column, 'eq', 'x') }), TableError);
-          await assert.rejects(tables.query('patients', { sort: [{ column, direction: 'asc' }] }), TableError);
+          await assert.rejects(
+            tables.query('patients', { sort: [{ column, direction: 'asc' }] }),
+            TableError,
+          );
           await assert.rejects(tables.insert('patients', [{ [column]: 'x' }]), TableError);
-          await assert.rejects(tables.update('patients', one('nom', 'eq', 'x'), { [column]: 'x' }), TableError);
+          await assert.rejects(
+            tables.update('patients', one('nom', 'eq', 'x'), { [column]: 'x' }),
+            TableError,
+          );
         }
-        await assert.rejects(tables.query('patients', { filter: one('age', 'gt', '1 or 1=1') }), /expected a number/);
+        await assert.rejects(
+          tables.query('patients', { filter: one('age', 'gt', '1 or 1=1') }),
+          /expected a number/,
+        );
         await assert.rejects(tables.query('patients; drop table data_tables'), /not found/);
-        await assert.rejects(tables.alter('patients', { actions: [{ action: 'addColumn', name: 'x" text); drop table data_tables; --', type: 'string' }] }), /Invalid column name/);
+        await assert.rejects(
+          tables.alter('patients', {
+            actions: [{ action: 'addColumn', name: 'x" text); drop table data_tables; --', type: 'string' }],
+          }),
+          /Invalid column name/,
+        );
         const evil = ["' or '1'='1", 'Robert"); DROP TABLE patients;--', '%', '\\'];
-        const { rows } = await tables.insert('patients', evil.map((nom) => ({ nom })));
-        assert.deepEqual(rows.map((r) => r.nom), evil);
+        const { rows } = await tables.insert(
+          'patients',
+          evil.map((nom) => ({ nom })),
+        );
+        assert.deepEqual(
+          rows.map((r) => r.nom),
+          evil,
+        );
         assert.deepEqual(await names(tables, one('nom', 'eq', "' or '1'='1")), ["' or '1'='1"]);
-        assert.deepEqual(await names(tables, one('nom', 'like', '%\\%%')), ['Martin_50%', '%'], 'an escaped % is literal');
-        assert.equal((await tables.get('patients')).rowCount, ROWS.length + evil.length, 'nothing was dropped');
+        assert.deepEqual(
+          await names(tables, one('nom', 'like', '%\\%%')),
+          ['Martin_50%', '%'],
+          'an escaped % is literal',
+        );
+        assert.equal(
+          (await tables.get('patients')).rowCount,
+          ROWS.length + evil.length,
+          'nothing was dropped',
+        );
       }));
   });
 }

@@ -59,18 +59,29 @@ export function physicalName(id: string): string {
 }
 
 function checkType(type: unknown, field: string): ColumnType {
-  if (typeof type === 'string' && (COLUMN_TYPES as readonly string[]).includes(type)) return type as ColumnType;
-  throw new TableError('invalid', `${field}: unknown column type ${JSON.stringify(type)} (one of ${COLUMN_TYPES.join(', ')})`, {
-    field,
-  });
+  if (typeof type === 'string' && (COLUMN_TYPES as readonly string[]).includes(type))
+    return type as ColumnType;
+  throw new TableError(
+    'invalid',
+    `${field}: unknown column type ${JSON.stringify(type)} (one of ${COLUMN_TYPES.join(', ')})`,
+    {
+      field,
+    },
+  );
 }
 
 /** A description with `column` added, refusing duplicates (case-insensitive) and too many columns. */
-function withColumn(columns: ColumnDef[], input: { name: unknown; type: unknown }, field: string): ColumnDef[] {
+function withColumn(
+  columns: ColumnDef[],
+  input: { name: unknown; type: unknown },
+  field: string,
+): ColumnDef[] {
   const name = checkName('column', input.name, `${field}.name`);
   const type = checkType(input.type, `${field}.type`);
   if (columns.some((c) => nameKey(c.name) === nameKey(name))) {
-    throw new TableError('conflict', `${field}.name: the table already has a column '${name}'`, { field: `${field}.name` });
+    throw new TableError('conflict', `${field}.name: the table already has a column '${name}'`, {
+      field: `${field}.name`,
+    });
   }
   if (columns.length >= MAX_COLUMNS) {
     throw new TableError('invalid', `${field}: a table has at most ${MAX_COLUMNS} columns`, { field });
@@ -85,13 +96,17 @@ function indexFor(
 ): StoredIndex {
   const columns = input.columns;
   if (!Array.isArray(columns) || columns.length === 0) {
-    throw new TableError('invalid', `${field}.columns: list at least one column`, { field: `${field}.columns` });
+    throw new TableError('invalid', `${field}.columns: list at least one column`, {
+      field: `${field}.columns`,
+    });
   }
   for (const [i, name] of columns.entries()) {
     const column = table.columns.find((c) => c.name === name);
     const system = name !== '_id' && (SYSTEM_COLUMNS as readonly string[]).includes(name as string);
     if (!column && !system) {
-      throw new TableError('invalid', `${field}.columns[${i}]: unknown column ${JSON.stringify(name)}`, { field: `${field}.columns` });
+      throw new TableError('invalid', `${field}.columns[${i}]: unknown column ${JSON.stringify(name)}`, {
+        field: `${field}.columns`,
+      });
     }
     if (column?.type === 'json') {
       throw new TableError('invalid', `${field}.columns[${i}]: json column '${name}' cannot be indexed`, {
@@ -100,18 +115,27 @@ function indexFor(
     }
   }
   if (new Set(columns).size !== columns.length) {
-    throw new TableError('invalid', `${field}.columns: a column is listed twice`, { field: `${field}.columns` });
+    throw new TableError('invalid', `${field}.columns: a column is listed twice`, {
+      field: `${field}.columns`,
+    });
   }
   const unique = input.unique ?? false;
   const name = checkName('index', input.name ?? defaultIndexName(columns, unique), `${field}.name`);
   if (table.indexes.some((i) => nameKey(i.name) === nameKey(name))) {
-    throw new TableError('conflict', `${field}.name: the table already has an index '${name}'`, { field: `${field}.name` });
+    throw new TableError('conflict', `${field}.name: the table already has an index '${name}'`, {
+      field: `${field}.name`,
+    });
   }
   if (table.indexes.length >= MAX_INDEXES) {
     throw new TableError('invalid', `${field}: a table has at most ${MAX_INDEXES} indexes`, { field });
   }
   // Index names are per schema on PostgreSQL: the SQL name carries the table's and a random part.
-  return { name, physical: `${table.physical}_i${randomBytes(4).toString('hex')}`, columns: [...columns], unique };
+  return {
+    name,
+    physical: `${table.physical}_i${randomBytes(4).toString('hex')}`,
+    columns: [...columns],
+    unique,
+  };
 }
 
 function defaultIndexName(columns: string[], unique: boolean): string {
@@ -122,7 +146,8 @@ function defaultIndexName(columns: string[], unique: boolean): string {
 /** The catalog record of a new table, with its indexes' SQL names. */
 export function planNewTable(id: string, input: NewTableInput, now: Date): DataTableRecord {
   const name = checkName('table', input.name, 'name');
-  if (!Array.isArray(input.columns)) throw new TableError('invalid', 'columns: a list is required', { field: 'columns' });
+  if (!Array.isArray(input.columns))
+    throw new TableError('invalid', 'columns: a list is required', { field: 'columns' });
   let columns: ColumnDef[] = [];
   for (const [i, c] of input.columns.entries()) columns = withColumn(columns, c, `columns[${i}]`);
   const record: DataTableRecord = {
@@ -142,7 +167,11 @@ export function planNewTable(id: string, input: NewTableInput, now: Date): DataT
 }
 
 /** The altered record and the DDL steps that turn the old SQL table into it. */
-export function planAlter(current: DataTableRecord, input: AlterInput, now: Date): { record: DataTableRecord; steps: DdlStep[] } {
+export function planAlter(
+  current: DataTableRecord,
+  input: AlterInput,
+  now: Date,
+): { record: DataTableRecord; steps: DdlStep[] } {
   const next: DataTableRecord = { ...current, version: current.version + 1, updatedAt: now };
   if (input.name !== undefined) next.name = checkName('table', input.name, 'name');
   const steps: DdlStep[] = [];
@@ -173,10 +202,15 @@ export function planAlter(current: DataTableRecord, input: AlterInput, now: Date
         const to = checkName('column', action.to, `${field}.to`);
         const others = next.columns.filter((c) => c !== column);
         if (others.some((c) => nameKey(c.name) === nameKey(to))) {
-          throw new TableError('conflict', `${field}.to: the table already has a column '${to}'`, { field: `${field}.to` });
+          throw new TableError('conflict', `${field}.to: the table already has a column '${to}'`, {
+            field: `${field}.to`,
+          });
         }
         next.columns = next.columns.map((c) => (c === column ? { ...c, name: to } : c));
-        next.indexes = next.indexes.map((x) => ({ ...x, columns: x.columns.map((n) => (n === column.name ? to : n)) }));
+        next.indexes = next.indexes.map((x) => ({
+          ...x,
+          columns: x.columns.map((n) => (n === column.name ? to : n)),
+        }));
         steps.push({ kind: 'renameColumn', from: column.name, to });
         break;
       }
@@ -188,7 +222,10 @@ export function planAlter(current: DataTableRecord, input: AlterInput, now: Date
       }
       case 'dropIndex': {
         const index = next.indexes.find((x) => nameKey(x.name) === nameKey(String(action.name)));
-        if (!index) throw new TableError('not_found', `${field}.name: no index named ${JSON.stringify(action.name)}`, { field });
+        if (!index)
+          throw new TableError('not_found', `${field}.name: no index named ${JSON.stringify(action.name)}`, {
+            field,
+          });
         next.indexes = next.indexes.filter((x) => x !== index);
         steps.push({ kind: 'dropIndex', index });
         break;
@@ -203,7 +240,11 @@ export function planAlter(current: DataTableRecord, input: AlterInput, now: Date
 function existingColumn(table: DataTableRecord, name: unknown, field: string): ColumnDef {
   const column = table.columns.find((c) => c.name === name);
   if (!column) {
-    throw new TableError('not_found', `${field}: no column ${JSON.stringify(name)} in table '${table.name}'`, { field });
+    throw new TableError(
+      'not_found',
+      `${field}: no column ${JSON.stringify(name)} in table '${table.name}'`,
+      { field },
+    );
   }
   return column;
 }

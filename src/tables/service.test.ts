@@ -19,7 +19,13 @@ const rejects = (work: Promise<unknown>, code: TableError['code'], message: RegE
     return true;
   });
 
-const people = { name: 'people', columns: [{ name: 'nom', type: 'string' as const }, { name: 'age', type: 'number' as const }] };
+const people = {
+  name: 'people',
+  columns: [
+    { name: 'nom', type: 'string' as const },
+    { name: 'age', type: 'number' as const },
+  ],
+};
 
 for (const db of tableDatabases()) {
   if (db.skip) {
@@ -43,18 +49,41 @@ for (const db of tableDatabases()) {
 
     it('refuses bad, reserved, system and duplicate names, and unknown types', () =>
       withTables(db, async ({ tables }) => {
-        for (const name of ['select', '_secret', '1abc', 'a-b', 'x"; drop table users; --', '', 'a'.repeat(64), 'naïve']) {
+        for (const name of [
+          'select',
+          '_secret',
+          '1abc',
+          'a-b',
+          'x"; drop table users; --',
+          '',
+          'a'.repeat(64),
+          'naïve',
+        ]) {
           await rejects(tables.create({ name, columns: [] }), 'invalid', /Invalid table name/);
         }
-        await rejects(tables.create({ name: 't', columns: [{ name: 'from', type: 'string' }] }), 'invalid', /reserved SQL word/);
-        await rejects(tables.create({ name: 't', columns: [{ name: '_id', type: 'string' }] }), 'invalid', /reserved for system/);
+        await rejects(
+          tables.create({ name: 't', columns: [{ name: 'from', type: 'string' }] }),
+          'invalid',
+          /reserved SQL word/,
+        );
+        await rejects(
+          tables.create({ name: 't', columns: [{ name: '_id', type: 'string' }] }),
+          'invalid',
+          /reserved for system/,
+        );
         await rejects(
           tables.create({ name: 't', columns: [{ name: 'a', type: 'text' as never }] }),
           'invalid',
           /unknown column type "text"/,
         );
         await rejects(
-          tables.create({ name: 't', columns: [{ name: 'nom', type: 'string' }, { name: 'NOM', type: 'number' }] }),
+          tables.create({
+            name: 't',
+            columns: [
+              { name: 'nom', type: 'string' },
+              { name: 'NOM', type: 'number' },
+            ],
+          }),
           'conflict',
           /already has a column 'NOM'/,
         );
@@ -87,7 +116,11 @@ for (const db of tableDatabases()) {
         assert.equal(row.lastName, 'Durand');
         assert.equal('age' in row, false);
 
-        await rejects(tables.alter('patients', { actions: [{ action: 'dropColumn', name: 'email' }] }), 'conflict', /used by index 'email_key'/);
+        await rejects(
+          tables.alter('patients', { actions: [{ action: 'dropColumn', name: 'email' }] }),
+          'conflict',
+          /used by index 'email_key'/,
+        );
         // A failing action undoes the ones before it.
         await rejects(
           tables.alter('patients', {
@@ -99,8 +132,16 @@ for (const db of tableDatabases()) {
           'not_found',
           /no column "missing"/,
         );
-        assert.deepEqual((await tables.describe('patients')).columns.map((c) => c.name), ['lastName', 'email']);
-        await tables.alter('patients', { actions: [{ action: 'dropIndex', name: 'email_key' }, { action: 'dropColumn', name: 'email' }] });
+        assert.deepEqual(
+          (await tables.describe('patients')).columns.map((c) => c.name),
+          ['lastName', 'email'],
+        );
+        await tables.alter('patients', {
+          actions: [
+            { action: 'dropIndex', name: 'email_key' },
+            { action: 'dropColumn', name: 'email' },
+          ],
+        });
         assert.deepEqual((await tables.describe('patients')).indexes, []);
       }));
 
@@ -113,7 +154,11 @@ for (const db of tableDatabases()) {
           'conflict',
           /some rows share the same values/,
         );
-        await rejects(tables.alter('people', { actions: [{ action: 'addIndex', columns: ['data'] }] }), 'invalid', /cannot be indexed/);
+        await rejects(
+          tables.alter('people', { actions: [{ action: 'addIndex', columns: ['data'] }] }),
+          'invalid',
+          /cannot be indexed/,
+        );
         assert.deepEqual((await tables.describe('people')).indexes, []);
       }));
 
@@ -132,7 +177,13 @@ for (const db of tableDatabases()) {
         const { rows } = await tables.insert(
           'typed',
           [
-            { s: 'texte é', n: 12.5, b: true, d: new Date('2024-03-15T09:30:00Z'), j: { a: [1, 'x'], z: null, b: 2 } },
+            {
+              s: 'texte é',
+              n: 12.5,
+              b: true,
+              d: new Date('2024-03-15T09:30:00Z'),
+              j: { a: [1, 'x'], z: null, b: 2 },
+            },
             { s: 42, n: ' 7 ', b: 'false', d: '2024-03-15', j: 'just text' },
             { s: true, n: '', b: 0, d: 1_710_495_000_000, j: [1, 2] },
             { s: null, n: null, b: null, d: null, j: null },
@@ -142,24 +193,60 @@ for (const db of tableDatabases()) {
         assert.deepEqual(
           rows.map(({ s, n, b, d, j }) => ({ s, n, b, d, j })),
           [
-            { s: 'texte é', n: 12.5, b: true, d: '2024-03-15T09:30:00.000Z', j: { a: [1, 'x'], z: null, b: 2 } },
+            {
+              s: 'texte é',
+              n: 12.5,
+              b: true,
+              d: '2024-03-15T09:30:00.000Z',
+              j: { a: [1, 'x'], z: null, b: 2 },
+            },
             { s: '42', n: 7, b: false, d: '2024-03-15T00:00:00.000Z', j: 'just text' },
             { s: 'true', n: null, b: false, d: '2024-03-15T09:30:00.000Z', j: [1, 2] },
             { s: null, n: null, b: null, d: null, j: null },
           ],
         );
-        assert.deepEqual(Object.keys(rows[0]), ['_id', 's', 'n', 'b', 'd', 'j', '_created_at', '_updated_at', '_run_id']);
+        assert.deepEqual(Object.keys(rows[0]), [
+          '_id',
+          's',
+          'n',
+          'b',
+          'd',
+          'j',
+          '_created_at',
+          '_updated_at',
+          '_run_id',
+        ]);
         assert.equal(rows[0]._run_id, 'run-1');
         assert.equal(rows[0]._created_at, '2026-01-01T00:00:00.000Z');
         assert.deepEqual((await tables.query('typed')).items, rows, 'reads back what the insert returned');
 
-        await rejects(tables.insert('typed', [{ s: 'ok' }, { n: 'douze' }]), 'invalid', /^rows\[1\]\.n: expected a number, got "douze"$/);
-        await rejects(tables.insert('typed', [{ b: 'maybe' }]), 'invalid', /rows\[0\]\.b: expected true or false/);
-        await rejects(tables.insert('typed', [{ d: '15/03/2024' }]), 'invalid', /rows\[0\]\.d: expected a date/);
-        await rejects(tables.insert('typed', [{ s: { x: 1 } }]), 'invalid', /rows\[0\]\.s: expected text, got an object/);
+        await rejects(
+          tables.insert('typed', [{ s: 'ok' }, { n: 'douze' }]),
+          'invalid',
+          /^rows\[1\]\.n: expected a number, got "douze"$/,
+        );
+        await rejects(
+          tables.insert('typed', [{ b: 'maybe' }]),
+          'invalid',
+          /rows\[0\]\.b: expected true or false/,
+        );
+        await rejects(
+          tables.insert('typed', [{ d: '15/03/2024' }]),
+          'invalid',
+          /rows\[0\]\.d: expected a date/,
+        );
+        await rejects(
+          tables.insert('typed', [{ s: { x: 1 } }]),
+          'invalid',
+          /rows\[0\]\.s: expected text, got an object/,
+        );
         await rejects(tables.insert('typed', [{ n: Number.NaN }]), 'invalid', /expected a number/);
         await rejects(tables.insert('typed', [{ other: 1 }]), 'invalid', /rows\[0\]: unknown column "other"/);
-        await rejects(tables.insert('typed', [{ _run_id: 'x' }]), 'invalid', /system columns are set by Relais/);
+        await rejects(
+          tables.insert('typed', [{ _run_id: 'x' }]),
+          'invalid',
+          /system columns are set by Relais/,
+        );
         assert.equal((await tables.get('typed')).rowCount, 4, 'refused inserts wrote nothing');
       }));
 
@@ -177,7 +264,10 @@ for (const db of tableDatabases()) {
         assert.equal(result.rows[9_999].nom, 'p9999');
         assert.ok(result.rows.every((r, i) => r.nom === `p${i}` && r._run_id === 'import'));
         const ids = result.rows.map((r) => r._id);
-        assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), 'ids follow the input order');
+        assert.ok(
+          ids.every((id, i) => i === 0 || id > ids[i - 1]),
+          'ids follow the input order',
+        );
         const { rows: none } = await tables.insert('people', [{ nom: 'q' }], { returnRows: false });
         assert.deepEqual(none, []);
         assert.equal((await tables.get('people')).rowCount, 10_001);
@@ -238,30 +328,88 @@ for (const db of tableDatabases()) {
             _updated_at,
           })),
           [
-            { cabinetId: 'cab_1', periode: '2024-01', revenus: 100, depenses: 40, _run_id: 'r1', _created_at: '2026-01-01T00:00:00.000Z', _updated_at: '2026-01-01T00:00:00.000Z' },
-            { cabinetId: 'cab_1', periode: '2024-02', revenus: 250, depenses: 60, _run_id: 'r2', _created_at: '2026-01-01T00:00:00.000Z', _updated_at: '2026-01-01T00:01:00.000Z' },
-            { cabinetId: 'cab_2', periode: '2024-02', revenus: 10, depenses: 5, _run_id: 'r2', _created_at: '2026-01-01T00:01:00.000Z', _updated_at: '2026-01-01T00:01:00.000Z' },
+            {
+              cabinetId: 'cab_1',
+              periode: '2024-01',
+              revenus: 100,
+              depenses: 40,
+              _run_id: 'r1',
+              _created_at: '2026-01-01T00:00:00.000Z',
+              _updated_at: '2026-01-01T00:00:00.000Z',
+            },
+            {
+              cabinetId: 'cab_1',
+              periode: '2024-02',
+              revenus: 250,
+              depenses: 60,
+              _run_id: 'r2',
+              _created_at: '2026-01-01T00:00:00.000Z',
+              _updated_at: '2026-01-01T00:01:00.000Z',
+            },
+            {
+              cabinetId: 'cab_2',
+              periode: '2024-02',
+              revenus: 10,
+              depenses: 5,
+              _run_id: 'r2',
+              _created_at: '2026-01-01T00:01:00.000Z',
+              _updated_at: '2026-01-01T00:01:00.000Z',
+            },
           ],
         );
-        await rejects(tables.upsert('finances', [{ periode: '2024-03', revenus: 1 }], { keys }), 'invalid', /rows\[0\]\.cabinetId: the key column needs a value/);
-        await rejects(tables.upsert('finances', [{ revenus: 1 }], { keys: ['nope'] }), 'invalid', /keys\[0\]: unknown column "nope"/);
+        await rejects(
+          tables.upsert('finances', [{ periode: '2024-03', revenus: 1 }], { keys }),
+          'invalid',
+          /rows\[0\]\.cabinetId: the key column needs a value/,
+        );
+        await rejects(
+          tables.upsert('finances', [{ revenus: 1 }], { keys: ['nope'] }),
+          'invalid',
+          /keys\[0\]: unknown column "nope"/,
+        );
       }));
 
     it('updates and deletes by filter, stamping the run that wrote', () =>
       withTables(db, async ({ tables }) => {
         await tables.create(people);
-        await tables.insert('people', [{ nom: 'A', age: 10 }, { nom: 'B', age: 20 }, { nom: 'C', age: 30 }], { runId: 'r1' });
+        await tables.insert(
+          'people',
+          [
+            { nom: 'A', age: 10 },
+            { nom: 'B', age: 20 },
+            { nom: 'C', age: 30 },
+          ],
+          { runId: 'r1' },
+        );
         const updated = await tables.update(
           'people',
           { conditions: [{ column: 'age', op: 'gte', value: '20' }] },
           { nom: 'grand' },
           { runId: 'r2' },
         );
-        assert.deepEqual(updated.rows.map((r) => [r.nom, r.age, r._run_id]), [['grand', 20, 'r2'], ['grand', 30, 'r2']]);
+        assert.deepEqual(
+          updated.rows.map((r) => [r.nom, r.age, r._run_id]),
+          [
+            ['grand', 20, 'r2'],
+            ['grand', 30, 'r2'],
+          ],
+        );
         await rejects(tables.update('people', { conditions: [] }, {}), 'invalid', /at least one column/);
-        const deleted = await tables.delete('people', { match: 'any', conditions: [{ column: 'age', op: 'lt', value: 15 }, { column: 'age', op: 'gt', value: 25 }] });
-        assert.deepEqual(deleted.rows.map((r) => r.age), [10, 30]);
-        assert.deepEqual((await tables.query('people')).items.map((r) => r.age), [20]);
+        const deleted = await tables.delete('people', {
+          match: 'any',
+          conditions: [
+            { column: 'age', op: 'lt', value: 15 },
+            { column: 'age', op: 'gt', value: 25 },
+          ],
+        });
+        assert.deepEqual(
+          deleted.rows.map((r) => r.age),
+          [10, 30],
+        );
+        assert.deepEqual(
+          (await tables.query('people')).items.map((r) => r.age),
+          [20],
+        );
       }));
 
     it("holds the dental practice's five tables (seeds/000) and imports a sync batch", () =>
@@ -269,24 +417,80 @@ for (const db of tableDatabases()) {
         for (const t of DENTAL_TABLES) await tables.create(t);
         assert.equal((await tables.list({ limit: 10 })).items.length, 5);
         await tables.insert('patients', [
-          { nom: 'Martin', prenom: 'Julie', email: 'julie.martin@example.fr', telephone: '0601020304', cabinetId: 'cab_1', source: 'n8n-import', createdAt: '2026-01-01T08:00:00Z' },
-          { nom: 'Bernard', prenom: 'Luc', email: 'luc.bernard@example.fr', telephone: 601020305, cabinetId: 'cab_1', source: 'n8n-import' },
+          {
+            nom: 'Martin',
+            prenom: 'Julie',
+            email: 'julie.martin@example.fr',
+            telephone: '0601020304',
+            cabinetId: 'cab_1',
+            source: 'n8n-import',
+            createdAt: '2026-01-01T08:00:00Z',
+          },
+          {
+            nom: 'Bernard',
+            prenom: 'Luc',
+            email: 'luc.bernard@example.fr',
+            telephone: 601020305,
+            cabinetId: 'cab_1',
+            source: 'n8n-import',
+          },
         ]);
         await tables.upsert(
           'donnees_cabinet',
           [
-            { cabinetId: 'cab_1', periode: '2025-10', chiffreAffaires: 42000, revenus: 42000, depenses: 18000, source: 'n8n-import' },
-            { cabinetId: 'cab_1', periode: '2025-11', chiffreAffaires: 48000, revenus: 48000, depenses: 19000, source: 'n8n-import' },
+            {
+              cabinetId: 'cab_1',
+              periode: '2025-10',
+              chiffreAffaires: 42000,
+              revenus: 42000,
+              depenses: 18000,
+              source: 'n8n-import',
+            },
+            {
+              cabinetId: 'cab_1',
+              periode: '2025-11',
+              chiffreAffaires: 48000,
+              revenus: 48000,
+              depenses: 19000,
+              source: 'n8n-import',
+            },
           ],
           { keys: ['cabinetId', 'periode'] },
         );
-        await tables.insert('rendezvous', [{ cabinetId: 'cab_1', patientNom: 'Martin', date: '2026-01-12', heure: '09:30', praticien: 'Dr Petit', type: 'détartrage' }]);
-        await tables.insert('webhook_logs', [{ type: 'patients', cabinetId: 'cab_1', recordsProcessed: 2, success: true, details: { discarded: 0 }, timestamp: new Date() }]);
-        const finances = await tables.query('donnees_cabinet', { filter: { conditions: [{ column: 'chiffreAffaires', op: 'gt', value: 45000 }] } });
-        assert.deepEqual(finances.items.map((r) => r.periode), ['2025-11']);
-        const luc = await tables.query('patients', { filter: { conditions: [{ column: 'telephone', op: 'eq', value: '601020305' }] } });
+        await tables.insert('rendezvous', [
+          {
+            cabinetId: 'cab_1',
+            patientNom: 'Martin',
+            date: '2026-01-12',
+            heure: '09:30',
+            praticien: 'Dr Petit',
+            type: 'détartrage',
+          },
+        ]);
+        await tables.insert('webhook_logs', [
+          {
+            type: 'patients',
+            cabinetId: 'cab_1',
+            recordsProcessed: 2,
+            success: true,
+            details: { discarded: 0 },
+            timestamp: new Date(),
+          },
+        ]);
+        const finances = await tables.query('donnees_cabinet', {
+          filter: { conditions: [{ column: 'chiffreAffaires', op: 'gt', value: 45000 }] },
+        });
+        assert.deepEqual(
+          finances.items.map((r) => r.periode),
+          ['2025-11'],
+        );
+        const luc = await tables.query('patients', {
+          filter: { conditions: [{ column: 'telephone', op: 'eq', value: '601020305' }] },
+        });
         assert.equal(luc.items[0].prenom, 'Luc');
-        const logs = await tables.query('webhook_logs', { filter: { conditions: [{ column: 'success', op: 'eq', value: 'true' }] } });
+        const logs = await tables.query('webhook_logs', {
+          filter: { conditions: [{ column: 'success', op: 'eq', value: 'true' }] },
+        });
         assert.deepEqual(logs.items[0].details, { discarded: 0 });
       }));
   });

@@ -28,7 +28,16 @@ import {
   type WriteOptions,
   type WriteResult,
 } from './port.js';
-import { countRows, deleteRows, insertRows, prepareRows, queryRows, type RowScope, updateRows, upsertRows } from './rows.js';
+import {
+  countRows,
+  deleteRows,
+  insertRows,
+  prepareRows,
+  queryRows,
+  type RowScope,
+  updateRows,
+  upsertRows,
+} from './rows.js';
 import {
   type AlterInput,
   type DdlStep,
@@ -73,7 +82,8 @@ export function createTableService(opts: TableServiceOptions): TableService {
   const newId = opts.newId ?? newTableId;
 
   async function load(ref: string): Promise<DataTableRecord> {
-    if (typeof ref !== 'string' || ref === '') throw new TableError('invalid', 'A table name or id is required', { field: 'table' });
+    if (typeof ref !== 'string' || ref === '')
+      throw new TableError('invalid', 'A table name or id is required', { field: 'table' });
     const record = await store.catalog.find(ref);
     if (!record) throw new TableError('not_found', `Table '${ref}' not found`, { table: ref });
     return record;
@@ -86,7 +96,11 @@ export function createTableService(opts: TableServiceOptions): TableService {
     runId: runId ?? null,
   });
 
-  async function applySteps(trx: Parameters<Parameters<TableStore['transaction']>[0]>[0], physical: string, steps: DdlStep[]) {
+  async function applySteps(
+    trx: Parameters<Parameters<TableStore['transaction']>[0]>[0],
+    physical: string,
+    steps: DdlStep[],
+  ) {
     for (const step of steps) {
       switch (step.kind) {
         case 'addColumn':
@@ -132,12 +146,17 @@ export function createTableService(opts: TableServiceOptions): TableService {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof DuplicateTableNameError) throw new TableError('conflict', error.message, { field: 'name' });
+      if (error instanceof DuplicateTableNameError)
+        throw new TableError('conflict', error.message, { field: 'name' });
       throw error;
     }
   }
 
-  async function ensureUniqueIndex(table: DataTableRecord, keys: string[], create: boolean): Promise<DataTableRecord> {
+  async function ensureUniqueIndex(
+    table: DataTableRecord,
+    keys: string[],
+    create: boolean,
+  ): Promise<DataTableRecord> {
     if (uniqueIndexOn(table, keys)) return table;
     const list = keys.join(', ');
     if (!create) {
@@ -152,10 +171,16 @@ export function createTableService(opts: TableServiceOptions): TableService {
     return changing(() =>
       store.transaction(async (trx, catalog) => {
         const current = await catalog.find(table.id, { lock: true });
-        if (!current) throw new TableError('not_found', `Table '${table.name}' not found`, { table: table.name });
+        if (!current)
+          throw new TableError('not_found', `Table '${table.name}' not found`, { table: table.name });
         if (uniqueIndexOn(current, keys)) return current;
         const index = indexFor(current, { columns: keys, unique: true }, 'keys');
-        const next = { ...current, indexes: [...current.indexes, index], version: current.version + 1, updatedAt: clock.now() };
+        const next = {
+          ...current,
+          indexes: [...current.indexes, index],
+          version: current.version + 1,
+          updatedAt: clock.now(),
+        };
         await createIndexOrExplain(trx, current.physical, index);
         if (!(await catalog.update(next, current.version))) throw staleTable(table.name);
         return next;
@@ -169,8 +194,14 @@ export function createTableService(opts: TableServiceOptions): TableService {
     }
     return keys.map((k, i) => {
       const column = table.columns.find((c) => c.name === k);
-      if (!column) throw new TableError('invalid', `keys[${i}]: unknown column ${JSON.stringify(k)} in table '${table.name}'`, { field: 'keys' });
-      if (column.type === 'json') throw new TableError('invalid', `keys[${i}]: json column '${k}' cannot be a key`, { field: 'keys' });
+      if (!column)
+        throw new TableError(
+          'invalid',
+          `keys[${i}]: unknown column ${JSON.stringify(k)} in table '${table.name}'`,
+          { field: 'keys' },
+        );
+      if (column.type === 'json')
+        throw new TableError('invalid', `keys[${i}]: json column '${k}' cannot be a key`, { field: 'keys' });
       return column.name;
     });
   }
@@ -220,7 +251,8 @@ export function createTableService(opts: TableServiceOptions): TableService {
     async drop(ref) {
       const found = await load(ref);
       await store.transaction(async (trx, catalog) => {
-        if (!(await catalog.remove(found.id))) throw new TableError('not_found', `Table '${ref}' not found`, { table: ref });
+        if (!(await catalog.remove(found.id)))
+          throw new TableError('not_found', `Table '${ref}' not found`, { table: ref });
         await ddl.dropPhysicalTable(trx, found.physical);
       });
       return tableDef(found);
@@ -265,5 +297,7 @@ export function createTableService(opts: TableServiceOptions): TableService {
 }
 
 function staleTable(name: string): TableError {
-  return new TableError('conflict', `Table '${name}' was changed at the same time: try again`, { table: name });
+  return new TableError('conflict', `Table '${name}' was changed at the same time: try again`, {
+    table: name,
+  });
 }

@@ -35,7 +35,9 @@ export async function withTables(db: TableDatabase, fn: (t: TablesFixture) => Pr
   const url = process.env.RELAIS_TEST_DATABASE_URL;
   const schema = `relais_test_${randomBytes(6).toString('hex')}`;
   const store =
-    db.name === 'postgres' ? await openStore({ databaseUrl: url, schema, poolSize: 4 }) : await openStore({ memory: true });
+    db.name === 'postgres'
+      ? await openStore({ databaseUrl: url, schema, poolSize: 4 })
+      : await openStore({ memory: true });
   const clock = new ManualClock('2026-01-01T00:00:00.000Z');
   try {
     await fn({ store, tables: createTableService({ store: store.tables, clock }), clock });

@@ -77,7 +77,10 @@ async function startRelais(port: number): Promise<{ proc: ChildProcess; url: str
   child = proc;
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relais did not start in time:\n${output}`)), STEP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`relais did not start in time:\n${output}`)),
+      STEP_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk;
       const m = /Relais is running on (\S+)/.exec(output);
@@ -113,7 +116,9 @@ async function until(what: string, predicate: () => boolean): Promise<void> {
   }
 }
 
-test('runs survive SIGKILL mid-node and mid-wait: every run finishes, completed nodes never run twice', { timeout: 60_000 }, async () => {
+test('runs survive SIGKILL mid-node and mid-wait: every run finishes, completed nodes never run twice', {
+  timeout: 60_000,
+}, async () => {
   const store = await openStore({ dataDir });
   const workflow = workflowSchema.parse(crashWorkflow(counter.url, WAIT_SECONDS));
   await store.workflows.saveWorkflow('crash', workflow);
@@ -143,7 +148,10 @@ test('runs survive SIGKILL mid-node and mid-wait: every run finishes, completed 
     assert.equal(res.status, 202, await res.clone().text());
     runIds.push(((await res.json()) as { runId: string }).runId);
   }
-  await until('3 runs inside Slow', () => counter.hits.filter((h) => h.node === 'Slow').length === DRIVEN_AT_ONCE);
+  await until(
+    '3 runs inside Slow',
+    () => counter.hits.filter((h) => h.node === 'Slow').length === DRIVEN_AT_ONCE,
+  );
   await kill(first.proc, 'SIGKILL');
   const interrupted = new Set(counter.hits.filter((h) => h.node === 'Slow').map((h) => h.run));
   assert.equal(interrupted.size, DRIVEN_AT_ONCE);
@@ -170,9 +178,7 @@ test('runs survive SIGKILL mid-node and mid-wait: every run finishes, completed 
   );
   // Outside effects: completed nodes ran once; the node executing at the kill ran once more.
   for (const run of runIds) {
-    const expected = interrupted.has(run)
-      ? ['A@0', 'Slow@0', 'Slow@1', 'B@2']
-      : ['A@1', 'Slow@1', 'B@2'];
+    const expected = interrupted.has(run) ? ['A@0', 'Slow@0', 'Slow@1', 'B@2'] : ['A@1', 'Slow@1', 'B@2'];
     assert.deepEqual(counter.of(run), expected, `side effects of run ${run}`);
   }
   // Inside: each node has exactly one finished step per run; the wait ended by time, after its pause.

@@ -48,10 +48,12 @@ for (const database of testDatabases()) {
       const types = Object.fromEntries(res.body.items.map((t: { type: string }) => [t.type, t]));
       assert.deepEqual(Object.keys(types).sort(), [
         'fcmServiceAccount',
+        'hmacAuth',
         'httpBasicAuth',
         'httpBearerAuth',
         'httpHeaderAuth',
         'httpQueryAuth',
+        'jwtAuth',
         'mySql',
         'oAuth2Api',
         'postgres',

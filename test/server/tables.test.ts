@@ -35,7 +35,11 @@ for (const database of testDatabases()) {
     const audited = async (action: string) => {
       const res = await call('GET', `/api/audit-log?action=${action}`, 'owner');
       expectStatus(res, 200);
-      return res.body.items as { actor: { id: string }; entityId: string; details: Record<string, unknown> }[];
+      return res.body.items as {
+        actor: { id: string };
+        entityId: string;
+        details: Record<string, unknown>;
+      }[];
     };
 
     it('creates a table (editor, API key), refuses viewers, bad names and duplicates', async () => {
@@ -50,12 +54,21 @@ for (const database of testDatabases()) {
       const dup = await call('POST', '/api/tables', 'admin', { ...PATIENTS, name: 'PATIENTS' });
       expectStatus(dup, 409);
       assert.equal(dup.body.error.code, 'conflict');
-      const bad = await call('POST', '/api/tables', 'editor', { name: 'p"; drop table users; --', columns: [] });
+      const bad = await call('POST', '/api/tables', 'editor', {
+        name: 'p"; drop table users; --',
+        columns: [],
+      });
       expectStatus(bad, 400);
       assert.match(bad.body.error.message, /Invalid table name/);
-      const badType = await call('POST', '/api/tables', 'editor', { name: 'x', columns: [{ name: 'a', type: 'varchar' }] });
+      const badType = await call('POST', '/api/tables', 'editor', {
+        name: 'x',
+        columns: [{ name: 'a', type: 'varchar' }],
+      });
       expectStatus(badType, 400);
-      const byKey = await server.request('POST', '/api/tables', { as: { apiKey: 'editor' }, json: { name: 'keyed', columns: [] } });
+      const byKey = await server.request('POST', '/api/tables', {
+        as: { apiKey: 'editor' },
+        json: { name: 'keyed', columns: [] },
+      });
       expectStatus(byKey, 201);
 
       const entries = await audited('table.created');
@@ -71,7 +84,10 @@ for (const database of testDatabases()) {
       const next = await call('GET', `/api/tables?limit=1&cursor=${list.body.nextCursor}`, 'viewer');
       assert.notEqual(next.body.items[0].id, list.body.items[0].id);
       const found = await call('GET', '/api/tables?search=PAT', 'viewer');
-      assert.deepEqual(found.body.items.map((t: { name: string }) => t.name), ['patients']);
+      assert.deepEqual(
+        found.body.items.map((t: { name: string }) => t.name),
+        ['patients'],
+      );
       const byName = await call('GET', '/api/tables/Patients', 'viewer');
       expectStatus(byName, 200);
       assert.equal(byName.body.rowCount, 0);
@@ -83,13 +99,19 @@ for (const database of testDatabases()) {
 
     it('inserts rows in one transaction: a bad value names its row and column and writes nothing', async () => {
       const bad = await call('POST', '/api/tables/patients/rows', 'editor', {
-        rows: [{ nom: 'A', email: 'a@x.fr', age: 30 }, { nom: 'B', email: 'b@x.fr', age: 'trente' }],
+        rows: [
+          { nom: 'A', email: 'a@x.fr', age: 30 },
+          { nom: 'B', email: 'b@x.fr', age: 'trente' },
+        ],
       });
       expectStatus(bad, 400);
       assert.equal(bad.body.error.message, 'rows[1].age: expected a number, got "trente"');
       assert.deepEqual(bad.body.error.details, [{ row: 1, column: 'age', message: bad.body.error.message }]);
       const dup = await call('POST', '/api/tables/patients/rows', 'editor', {
-        rows: [{ nom: 'A', email: 'same@x.fr' }, { nom: 'B', email: 'same@x.fr' }],
+        rows: [
+          { nom: 'A', email: 'same@x.fr' },
+          { nom: 'B', email: 'same@x.fr' },
+        ],
       });
       expectStatus(dup, 409);
       assert.match(dup.body.error.message, /unique index email_key \(email\)/);
@@ -122,12 +144,24 @@ for (const database of testDatabases()) {
 
     it('upserts by key columns (needs the unique index)', async () => {
       const up = await call('POST', '/api/tables/patients/rows', 'editor', {
-        rows: [{ email: 'petit@x.fr', age: 31 }, { email: 'new@x.fr', nom: 'Nouveau' }],
+        rows: [
+          { email: 'petit@x.fr', age: 31 },
+          { email: 'new@x.fr', nom: 'Nouveau' },
+        ],
         upsert: { keys: ['email'] },
       });
       expectStatus(up, 201);
-      assert.deepEqual(up.body.items.map((r: { nom: string; age: number }) => [r.nom, r.age]), [['Petit', 31], ['Nouveau', null]]);
-      const noIndex = await call('POST', '/api/tables/patients/rows', 'editor', { rows: [{ nom: 'x' }], upsert: { keys: ['nom'] } });
+      assert.deepEqual(
+        up.body.items.map((r: { nom: string; age: number }) => [r.nom, r.age]),
+        [
+          ['Petit', 31],
+          ['Nouveau', null],
+        ],
+      );
+      const noIndex = await call('POST', '/api/tables/patients/rows', 'editor', {
+        rows: [{ nom: 'x' }],
+        upsert: { keys: ['nom'] },
+      });
       expectStatus(noIndex, 400);
       assert.match(noIndex.body.error.message, /needs a unique index/);
       await call('DELETE', '/api/tables/patients/rows?filter[email]=new@x.fr', 'editor');
@@ -147,7 +181,10 @@ for (const database of testDatabases()) {
       assert.deepEqual(await noms(`filter[nom][in]=${encodeURIComponent('Zoé,Martin')}`), ['Martin', 'Zoé']);
       assert.deepEqual(await noms('filter[nom][ilike]=RT'), ['Martin']);
       assert.deepEqual(await noms('filter[age][lt]=20&filter[age][gt]=60&match=any'), ['Martin', "O'Brien"]);
-      assert.deepEqual(await noms(`filter=${encodeURIComponent('{"age":{"gt":20,"lte":42}}')}&sort=nom:desc`), ['Petit', 'Durand']);
+      assert.deepEqual(
+        await noms(`filter=${encodeURIComponent('{"age":{"gt":20,"lte":42}}')}&sort=nom:desc`),
+        ['Petit', 'Durand'],
+      );
       assert.deepEqual(await noms('sort=rdv'), ['Martin', 'Petit', 'Durand', "O'Brien", 'Zoé']);
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -174,21 +211,41 @@ for (const database of testDatabases()) {
     });
 
     it('updates and deletes rows matching a filter, never all rows by accident', async () => {
-      const upd = await call('PATCH', '/api/tables/patients/rows', 'editor', { filter: { age: { gte: 60 } }, set: { actif: false } });
+      const upd = await call('PATCH', '/api/tables/patients/rows', 'editor', {
+        filter: { age: { gte: 60 } },
+        set: { actif: false },
+      });
       expectStatus(upd, 200);
-      assert.deepEqual(upd.body.items.map((r: { nom: string; actif: boolean }) => [r.nom, r.actif]), [["O'Brien", false]]);
+      assert.deepEqual(
+        upd.body.items.map((r: { nom: string; actif: boolean }) => [r.nom, r.actif]),
+        [["O'Brien", false]],
+      );
       const noFilter = await call('PATCH', '/api/tables/patients/rows', 'editor', { set: { actif: true } });
       expectStatus(noFilter, 400);
       assert.match(noFilter.body.error.message, /set all=true/);
-      const badSet = await call('PATCH', '/api/tables/patients/rows', 'editor', { filter: { nom: 'Zoé' }, set: { age: 'old' } });
+      const badSet = await call('PATCH', '/api/tables/patients/rows', 'editor', {
+        filter: { nom: 'Zoé' },
+        set: { age: 'old' },
+      });
       expectStatus(badSet, 400);
-      assert.equal((await call('PATCH', '/api/tables/patients/rows', 'viewer', { all: true, set: { age: 1 } })).status, 403);
+      assert.equal(
+        (await call('PATCH', '/api/tables/patients/rows', 'viewer', { all: true, set: { age: 1 } })).status,
+        403,
+      );
 
       expectStatus(await call('DELETE', '/api/tables/patients/rows', 'editor'), 400);
-      const del = await call('DELETE', `/api/tables/patients/rows?filter[nom]=${encodeURIComponent("' or '1'='1")}`, 'editor');
+      const del = await call(
+        'DELETE',
+        `/api/tables/patients/rows?filter[nom]=${encodeURIComponent("' or '1'='1")}`,
+        'editor',
+      );
       expectStatus(del, 200);
       assert.equal(del.body.count, 0, 'a quote is a value, not SQL');
-      const del2 = await call('DELETE', '/api/tables/patients/rows?filter[age][lt]=20&returnRows=false', 'editor');
+      const del2 = await call(
+        'DELETE',
+        '/api/tables/patients/rows?filter[age][lt]=20&returnRows=false',
+        'editor',
+      );
       assert.deepEqual(del2.body, { count: 1, items: [] });
       assert.equal((await call('GET', '/api/tables/patients')).body.rowCount, 4);
       assert.equal((await audited('table.rows.deleted')).length, 3);
@@ -203,19 +260,33 @@ for (const database of testDatabases()) {
         ],
       });
       expectStatus(altered, 200);
-      assert.deepEqual(altered.body.columns.map((c: { name: string }) => c.name), ['lastName', 'email', 'age', 'actif', 'rdv', 'ville']);
+      assert.deepEqual(
+        altered.body.columns.map((c: { name: string }) => c.name),
+        ['lastName', 'email', 'age', 'actif', 'rdv', 'ville'],
+      );
       assert.equal(altered.body.indexes[1].name, 'ville_lastName_idx');
       const rows = await call('GET', '/api/tables/patients/rows?filter[lastName]=Durand', 'viewer');
       assert.equal(rows.body.items.length, 1);
 
-      const conflict = await call('PATCH', '/api/tables/patients', 'editor', { actions: [{ action: 'dropColumn', name: 'email' }] });
+      const conflict = await call('PATCH', '/api/tables/patients', 'editor', {
+        actions: [{ action: 'dropColumn', name: 'email' }],
+      });
       expectStatus(conflict, 409);
       const partial = await call('PATCH', '/api/tables/patients', 'editor', {
-        actions: [{ action: 'dropIndex', name: 'ville_lastName_idx' }, { action: 'dropColumn', name: 'nope' }],
+        actions: [
+          { action: 'dropIndex', name: 'ville_lastName_idx' },
+          { action: 'dropColumn', name: 'nope' },
+        ],
       });
       expectStatus(partial, 404);
-      assert.equal((await call('GET', '/api/tables/patients')).body.indexes.length, 2, 'the first action was undone');
-      const badAction = await call('PATCH', '/api/tables/patients', 'editor', { actions: [{ action: 'truncate' }] });
+      assert.equal(
+        (await call('GET', '/api/tables/patients')).body.indexes.length,
+        2,
+        'the first action was undone',
+      );
+      const badAction = await call('PATCH', '/api/tables/patients', 'editor', {
+        actions: [{ action: 'truncate' }],
+      });
       expectStatus(badAction, 400);
       const renamed = await call('PATCH', '/api/tables/patients', 'admin', { name: 'clients' });
       expectStatus(renamed, 200);
@@ -246,16 +317,42 @@ for (const database of testDatabases()) {
       }));
       expectStatus(await call('POST', '/api/tables/patients/rows', 'editor', { rows: patients }), 201);
       const finances = [
-        { cabinetId: 'cab_1', periode: '2025-11', chiffreAffaires: 40000, revenus: 40000, depenses: 15000, source: 'n8n-import' },
-        { cabinetId: 'cab_1', periode: '2025-12', chiffreAffaires: 50000, revenus: 50000, depenses: 17000, source: 'n8n-import' },
+        {
+          cabinetId: 'cab_1',
+          periode: '2025-11',
+          chiffreAffaires: 40000,
+          revenus: 40000,
+          depenses: 15000,
+          source: 'n8n-import',
+        },
+        {
+          cabinetId: 'cab_1',
+          periode: '2025-12',
+          chiffreAffaires: 50000,
+          revenus: 50000,
+          depenses: 17000,
+          source: 'n8n-import',
+        },
         { cabinetId: 'cab_1', periode: '2025-12', chiffreAffaires: 45000 },
       ];
-      const up = await call('POST', '/api/tables/donnees_cabinet/rows', 'editor', { rows: finances, upsert: { keys: ['cabinetId', 'periode'] } });
+      const up = await call('POST', '/api/tables/donnees_cabinet/rows', 'editor', {
+        rows: finances,
+        upsert: { keys: ['cabinetId', 'periode'] },
+      });
       expectStatus(up, 201);
       assert.equal(up.body.count, 2);
       expectStatus(
         await call('POST', '/api/tables/webhook_logs/rows', 'editor', {
-          rows: [{ type: 'patients', cabinetId: 'cab_1', recordsProcessed: 3, success: true, details: { validCount: 3, discardedCount: 0 }, timestamp: '2026-01-05T10:00:01Z' }],
+          rows: [
+            {
+              type: 'patients',
+              cabinetId: 'cab_1',
+              recordsProcessed: 3,
+              success: true,
+              details: { validCount: 3, discardedCount: 0 },
+              timestamp: '2026-01-05T10:00:01Z',
+            },
+          ],
         }),
         201,
       );

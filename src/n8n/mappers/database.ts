@@ -8,9 +8,13 @@
  * v2: `options.queryReplacement`, `options.queryBatching` (single|independently|transaction), schema
  * and table as resource locators, `columns` as a resource mapper written field by field here
  * (`defineBelow`), the update key in `columns.matchingColumns`.
- * MySQL v1's insert and update have no faithful v2 form and stay unsupported.
+ * v2.0/2.1 insert/upsert/update: `dataMode` + `valuesToSend` + `columnToMatchOn`/`valueToMatchOn`,
+ * which 2.2 replaced by the `columns` resource mapper (`Postgres/v2/actions/database/*.operation.ts`
+ * read either by `nodeVersion < 2.2`).
+ * MySQL v1's insert and update have no faithful v2 form and stay unsupported; MySQL v2.x kept
+ * `dataMode` and keeps its shape.
  */
-import { clone, isExpression, record, Unmappable } from '../params.js';
+import { clone, isExpression, omit, record, records, Unmappable } from '../params.js';
 import type { MapContext, MappedNode, Params } from '../types.js';
 
 function names(value: unknown): string[] {
@@ -70,8 +74,33 @@ function postgresV1(p: Params, ctx: MapContext): Params {
   };
 }
 
+/**
+ * Postgres 2.0/2.1 insert, upsert and update: `dataMode` (autoMapInputData by default) with
+ * `valuesToSend.values[{ column, value }]`, and for upsert/update `columnToMatchOn` plus, when
+ * mapping by hand, `valueToMatchOn`. From 2.2 all of it lives in the `columns` resource mapper.
+ */
+function postgresV20(p: Params): Params {
+  const operation = typeof p.operation === 'string' ? p.operation : 'insert';
+  if (!['insert', 'upsert', 'update'].includes(operation) || p.columns !== undefined) return clone(p);
+  const mappingMode = p.dataMode === 'defineBelow' ? 'defineBelow' : 'autoMapInputData';
+  const match =
+    typeof p.columnToMatchOn === 'string' && operation !== 'insert' ? p.columnToMatchOn : undefined;
+  const value: Params = {};
+  if (mappingMode === 'defineBelow') {
+    for (const entry of records(record(p.valuesToSend).values)) {
+      if (typeof entry.column === 'string') value[entry.column] = entry.value ?? '';
+    }
+    if (match !== undefined) value[match] = p.valueToMatchOn ?? '';
+  }
+  return {
+    ...omit(clone(p), ['dataMode', 'valuesToSend', 'columnToMatchOn', 'valueToMatchOn']),
+    columns: { mappingMode, value, matchingColumns: match === undefined ? [] : [match], schema: [] },
+  };
+}
+
 export function mapPostgres(p: Params, ctx: MapContext): MappedNode {
-  return { type: 'postgres', parameters: ctx.version < 2 ? postgresV1(p, ctx) : clone(p), outputs: [[0]] };
+  const parameters = ctx.version < 2 ? postgresV1(p, ctx) : ctx.version < 2.2 ? postgresV20(p) : clone(p);
+  return { type: 'postgres', parameters, outputs: [[0]] };
 }
 
 export function mapMySql(p: Params, ctx: MapContext): MappedNode {

@@ -4,8 +4,8 @@
  */
 import type { Mapper } from '../types.js';
 import { mapCode, mapFunction, mapFunctionItem } from './code.js';
-import { mapMySql, mapPostgres } from './database.js';
 import { mapCrypto } from './crypto.js';
+import { mapMySql, mapPostgres } from './database.js';
 import { mapDateTime } from './date-time.js';
 import { mapEmailSend } from './email-send.js';
 import { mapExecuteWorkflow, mapExecuteWorkflowTrigger } from './execute-workflow.js';

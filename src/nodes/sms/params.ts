@@ -1,6 +1,6 @@
 /**
  * Parameters of the SMS node. Twilio takes the shape of n8n's Twilio node (`Twilio/Twilio.node.ts`:
- * `from`, `to`, `message`, option `statusCallback`) plus Twilio's Messaging Service; the generic
+ * `from`, `to`, `message`, `toWhatsapp`, option `statusCallback`) plus Twilio's Messaging Service; the generic
  * gateway is a URL, a method, an authentication (the HTTP credential types) and a body template
  * with `{to}`, `{from}` and `{message}` placeholders — single braces, so they never collide with
  * `{{ }}` expressions.
@@ -25,6 +25,8 @@ export const smsParams = z
     /** Sender: a number or an alphanumeric sender id (Twilio: or a Messaging Service below). */
     from: text,
     message: text,
+    /** Twilio (n8n's "To Whatsapp"): prefixes `whatsapp:` to From and To. */
+    toWhatsapp: z.boolean().default(false),
     /** Twilio: send through a Messaging Service instead of a `from` number. */
     messagingServiceSid: text,
     /** Gateway: the URL; `{to}`, `{from}`, `{message}` are replaced, URL-encoded. */

@@ -37,9 +37,11 @@ export async function sendTwilio(
   p: SmsParams,
   itemIndex: number,
 ): Promise<JsonObject> {
-  const form = new URLSearchParams({ To: p.to });
+  // n8n's "To Whatsapp" prefixes both numbers (`Twilio/Twilio.node.ts`).
+  const whatsapp = (n: string) => (p.toWhatsapp && !n.startsWith('whatsapp:') ? `whatsapp:${n}` : n);
+  const form = new URLSearchParams({ To: whatsapp(p.to.trim()) });
   if (p.messagingServiceSid.trim() !== '') form.set('MessagingServiceSid', p.messagingServiceSid.trim());
-  else if (p.from.trim() !== '') form.set('From', p.from.trim());
+  else if (p.from.trim() !== '') form.set('From', whatsapp(p.from.trim()));
   else {
     throw new NonRetryableError(`Parameter 'From' is empty`, {
       code: 'INVALID_PARAMETER',

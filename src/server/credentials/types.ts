@@ -64,6 +64,31 @@ export const credentialTypes: readonly CredentialType[] = [
     schema: z.object({ name: z.string().min(1), value: secret() }).strict(),
   }),
   define({
+    type: 'jwtAuth',
+    displayName: 'JWT Auth',
+    description: 'Verifies (webhooks) or signs (Respond to Webhook) JSON Web Tokens: a shared passphrase (HS*) or PEM keys (RS*/ES*).',
+    schema: z
+      .object({
+        keyType: z.enum(['passphrase', 'pemKey']).default('passphrase'),
+        secret: secret().optional(),
+        publicKey: z.string().optional(),
+        privateKey: secret().optional(),
+        algorithm: z
+          .enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'])
+          .default('HS256'),
+      })
+      .strict()
+      .refine((c) => (c.keyType === 'passphrase' ? !!c.secret : !!(c.publicKey || c.privateKey)), {
+        message: 'a passphrase needs `secret`; PEM keys need `publicKey` (verify) or `privateKey` (sign)',
+      }),
+  }),
+  define({
+    type: 'hmacAuth',
+    displayName: 'HMAC signature',
+    description: "Verifies a webhook's HMAC signature of the raw body (with a timestamp window against replays).",
+    schema: z.object({ secret: secret(z.string().min(16)) }).strict(),
+  }),
+  define({
     type: 'postgres',
     displayName: 'Postgres',
     description: 'A PostgreSQL database.',

@@ -78,9 +78,10 @@ export interface InsertSpec {
 }
 
 export function insertSql(dialect: SqlDialect, spec: InsertSpec): RawBuilder<unknown> {
-  const modifiers = [spec.priority && sql.raw(spec.priority === 'HIGH_PRIORITY' ? 'high_priority ' : 'low_priority '), spec.ignore && sql`ignore `].filter(
-    Boolean,
-  ) as RawBuilder<unknown>[];
+  const modifiers = [
+    spec.priority && sql.raw(spec.priority === 'HIGH_PRIORITY' ? 'high_priority ' : 'low_priority '),
+    spec.ignore && sql`ignore `,
+  ].filter(Boolean) as RawBuilder<unknown>[];
   const head = sql`insert ${sql.join(modifiers, sql``)}into ${spec.table}`;
   const body =
     spec.columns.length === 0
@@ -122,7 +123,9 @@ export function updateSql(
   r?: Returning,
 ): RawBuilder<unknown> {
   const assignments = Object.entries(set).map(([c, v]) => sql`${sql.id(c)} = ${v}`);
-  const conditions = Object.entries(match).map(([c, v]) => (v === null ? sql`${sql.id(c)} is null` : sql`${sql.id(c)} = ${v}`));
+  const conditions = Object.entries(match).map(([c, v]) =>
+    v === null ? sql`${sql.id(c)} is null` : sql`${sql.id(c)} = ${v}`,
+  );
   return sql`update ${table} set ${sql.join(assignments)} where ${sql.join(conditions, sql` and `)}${returning(dialect === 'postgres' ? r : undefined)}`;
 }
 
@@ -163,20 +166,34 @@ export function selectSql(spec: SelectSpec): RawBuilder<unknown> {
       ? sql` order by ${sql.join(spec.sort.map((s) => sql`${sql.id(s.column)} ${sql.raw(s.direction === 'DESC' ? 'desc' : 'asc')}`))}`
       : sql``;
   // A checked integer, inlined: MySQL refuses some numeric types for a bound LIMIT.
-  const limit = spec.limit === undefined ? sql`` : sql` limit ${sql.lit(Math.max(1, Math.trunc(spec.limit)))}`;
+  const limit =
+    spec.limit === undefined ? sql`` : sql` limit ${sql.lit(Math.max(1, Math.trunc(spec.limit)))}`;
   return sql`select ${spec.distinct ? sql`distinct ` : sql``}${columns} from ${spec.table}${whereSql(spec.where, spec.combine)}${order}${limit}`;
 }
 
-export function deleteSql(table: RawBuilder<unknown>, where: readonly Condition[], combine: 'AND' | 'OR'): RawBuilder<unknown> {
+export function deleteSql(
+  table: RawBuilder<unknown>,
+  where: readonly Condition[],
+  combine: 'AND' | 'OR',
+): RawBuilder<unknown> {
   return sql`delete from ${table}${whereSql(where, combine)}`;
 }
 
-export function truncateSql(dialect: SqlDialect, table: RawBuilder<unknown>, restartIdentity: boolean, cascade: boolean): RawBuilder<unknown> {
+export function truncateSql(
+  dialect: SqlDialect,
+  table: RawBuilder<unknown>,
+  restartIdentity: boolean,
+  cascade: boolean,
+): RawBuilder<unknown> {
   if (dialect === 'mysql') return sql`truncate table ${table}`;
   return sql`truncate table ${table}${restartIdentity ? sql` restart identity` : sql``}${cascade ? sql` cascade` : sql``}`;
 }
 
-export function dropSql(dialect: SqlDialect, table: RawBuilder<unknown>, cascade: boolean): RawBuilder<unknown> {
+export function dropSql(
+  dialect: SqlDialect,
+  table: RawBuilder<unknown>,
+  cascade: boolean,
+): RawBuilder<unknown> {
   return sql`drop table if exists ${table}${cascade && dialect === 'postgres' ? sql` cascade` : sql``}`;
 }
 

@@ -44,7 +44,9 @@ export function locate(text: string, position: number): { line: number; column: 
 }
 
 function failedQuery(statement: string | undefined): string | undefined {
-  return statement ? `Failed query: ${statement.length > 2000 ? `${statement.slice(0, 2000)}…` : statement}` : undefined;
+  return statement
+    ? `Failed query: ${statement.length > 2000 ? `${statement.slice(0, 2000)}…` : statement}`
+    : undefined;
 }
 
 export function postgresError(
@@ -57,16 +59,31 @@ export function postgresError(
   const e = (error ?? {}) as DriverError;
   const message = e.message ?? String(error);
   const network = e.code ? NETWORK[e.code] : undefined;
-  if (network) return new NodeError(network, { code: e.code, description: where(target), itemIndex, cause: error });
+  if (network)
+    return new NodeError(network, { code: e.code, description: where(target), itemIndex, cause: error });
   if (/timeout/i.test(message) && !e.code) {
-    return new NodeError('Connection timed out', { code: 'ETIMEDOUT', description: where(target), itemIndex, cause: error });
+    return new NodeError('Connection timed out', {
+      code: 'ETIMEDOUT',
+      description: where(target),
+      itemIndex,
+      cause: error,
+    });
   }
   const sqlState = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
   if (sqlState === '28P01' || sqlState === '28000') {
-    return new NonRetryableError(`Authentication failed: ${message}`, { code: 'AUTH_FAILED', description: where(target), itemIndex });
+    return new NonRetryableError(`Authentication failed: ${message}`, {
+      code: 'AUTH_FAILED',
+      description: where(target),
+      itemIndex,
+    });
   }
   if (sqlState && /^(08|40|53|57)/.test(sqlState)) {
-    return new NodeError(message, { code: sqlState, description: e.detail ?? failedQuery(statement), itemIndex, cause: error });
+    return new NodeError(message, {
+      code: sqlState,
+      description: e.detail ?? failedQuery(statement),
+      itemIndex,
+      cause: error,
+    });
   }
   let text = message;
   if (sqlState && e.position && statement) {
@@ -78,8 +95,17 @@ export function postgresError(
   return new NonRetryableError(text, { code: sqlState, description, itemIndex, cause: error });
 }
 
-const MYSQL_RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN']);
-const MYSQL_AUTH = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
+const MYSQL_RETRYABLE = new Set([
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+]);
+const MYSQL_AUTH = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
+]);
 
 export function mysqlError(
   error: unknown,
@@ -91,15 +117,35 @@ export function mysqlError(
   const e = (error ?? {}) as DriverError;
   const message = e.sqlMessage ?? e.message ?? String(error);
   const network = e.code ? NETWORK[e.code] : undefined;
-  if (network) return new NodeError(network, { code: e.code, description: where(target), itemIndex, cause: error });
+  if (network)
+    return new NodeError(network, { code: e.code, description: where(target), itemIndex, cause: error });
   if (e.code && MYSQL_AUTH.has(e.code)) {
-    return new NonRetryableError(`Authentication failed: ${message}`, { code: 'AUTH_FAILED', description: where(target), itemIndex });
+    return new NonRetryableError(`Authentication failed: ${message}`, {
+      code: 'AUTH_FAILED',
+      description: where(target),
+      itemIndex,
+    });
   }
   if (e.code && MYSQL_RETRYABLE.has(e.code)) {
-    return new NodeError(message, { code: e.code, description: failedQuery(statement), itemIndex, cause: error });
+    return new NodeError(message, {
+      code: e.code,
+      description: failedQuery(statement),
+      itemIndex,
+      cause: error,
+    });
   }
   if (e.sqlState || e.errno) {
-    return new NonRetryableError(message, { code: e.code, description: failedQuery(statement), itemIndex, cause: error });
+    return new NonRetryableError(message, {
+      code: e.code,
+      description: failedQuery(statement),
+      itemIndex,
+      cause: error,
+    });
   }
-  return new NodeError(message, { code: e.code, description: failedQuery(statement), itemIndex, cause: error });
+  return new NodeError(message, {
+    code: e.code,
+    description: failedQuery(statement),
+    itemIndex,
+    cause: error,
+  });
 }

@@ -63,7 +63,11 @@ export function resultItems(plan: Plan, rows: Record<string, unknown>[]): Item[]
 }
 
 /** A row from an item: its json (auto-map) or the columns defined below. */
-export function rowFromItem(mode: string, item: Item, defined: Record<string, unknown> | null | undefined): JsonObject {
+export function rowFromItem(
+  mode: string,
+  item: Item,
+  defined: Record<string, unknown> | null | undefined,
+): JsonObject {
   return mode === 'autoMapInputData' ? { ...item.json } : { ...(defined ?? {}) };
 }
 
@@ -85,7 +89,10 @@ export function checkUpsertRow(row: JsonObject, keys: readonly string[]): void {
 }
 
 /** Splits an update row into the values to set and the key values to match. */
-export function splitUpdate(row: JsonObject, keys: readonly string[]): { set: JsonObject; match: JsonObject } {
+export function splitUpdate(
+  row: JsonObject,
+  keys: readonly string[],
+): { set: JsonObject; match: JsonObject } {
   if (keys.length === 0) {
     throw new NonRetryableError("Parameter 'columns.matchingColumns': choose the column(s) to match on");
   }
@@ -162,7 +169,10 @@ export async function runPlans(
     const nothing = results.every(([, rows]) => rows.length === 0);
     if (mode === 'single' && nothing && results.every(([plan]) => plan.mustMatch === undefined)) {
       if (!results.every(([plan]) => plan.readOnly)) {
-        out.push({ json: { success: true }, pairedItem: Array.from({ length: opts.itemCount }, (_, item) => ({ item })) });
+        out.push({
+          json: { success: true },
+          pairedItem: Array.from({ length: opts.itemCount }, (_, item) => ({ item })),
+        });
       }
     } else {
       for (const [plan, rows] of results) out.push(...resultItems(plan, rows));

@@ -11,7 +11,10 @@ import { splitReplacements } from './query-text.js';
 /** n8n's resource locator (`{ __rl, mode, value }`), or a plain string. */
 export const resourceLocator = (fallback: string) =>
   z
-    .union([z.string(), z.looseObject({ __rl: z.boolean().optional(), mode: z.string().default('list'), value: z.unknown() })])
+    .union([
+      z.string(),
+      z.looseObject({ __rl: z.boolean().optional(), mode: z.string().default('list'), value: z.unknown() }),
+    ])
     .default({ mode: 'list', value: fallback });
 
 export type ResourceLocator = z.output<ReturnType<typeof resourceLocator>>;
@@ -30,11 +33,17 @@ export const whereCondition = z.looseObject({
 });
 
 /** "Select Rows": `{ values: [{ column, condition, value }] }`. */
-export const whereCollection = z.looseObject({ values: z.array(whereCondition).default([]) }).default({ values: [] });
+export const whereCollection = z
+  .looseObject({ values: z.array(whereCondition).default([]) })
+  .default({ values: [] });
 
 export const sortCollection = z
   .looseObject({
-    values: z.array(z.looseObject({ column: z.string().default(''), direction: z.enum(['ASC', 'DESC']).default('ASC') })).default([]),
+    values: z
+      .array(
+        z.looseObject({ column: z.string().default(''), direction: z.enum(['ASC', 'DESC']).default('ASC') }),
+      )
+      .default([]),
   })
   .default({ values: [] });
 
@@ -67,7 +76,10 @@ export const WHERE_OPERATORS: Readonly<Record<string, string>> = {
 export function checkedWhere(conditions: WhereCondition[]): { column: string; op: string; value: unknown }[] {
   return conditions.map((c, index) => {
     const op = WHERE_OPERATORS[c.condition];
-    if (!op) throw new NonRetryableError(`Parameter 'where': unknown operator '${c.condition}' in entry ${index + 1}`);
+    if (!op)
+      throw new NonRetryableError(
+        `Parameter 'where': unknown operator '${c.condition}' in entry ${index + 1}`,
+      );
     if (!c.column) throw new NonRetryableError(`Parameter 'where': entry ${index + 1} names no column`);
     let value = c.value;
     if (['>', '<', '>=', '<='].includes(op)) {

@@ -117,9 +117,15 @@ export function prepareQuery(query: string, opts: PrepareOptions): Statement[] {
       const filterName = m[2]?.replace(/^:/, '');
       const filter = filterName ? FILTERS[filterName] : undefined;
       if (filterName && !filter) throw bad(`unknown placeholder ${m[0]}`);
-      if (filter === 'refused') throw bad(`${m[0]} would splice text into the SQL: bind the value with $${m[1]}`);
+      if (filter === 'refused')
+        throw bad(`${m[0]} would splice text into the SQL: bind the value with $${m[1]}`);
       flush();
-      pieces.push({ kind: 'param', index: Number(m[1]) - 1, filter: filter as 'name' | 'json' | 'csv' | undefined, token: m[0] });
+      pieces.push({
+        kind: 'param',
+        index: Number(m[1]) - 1,
+        filter: filter as 'name' | 'json' | 'csv' | undefined,
+        token: m[0],
+      });
       content = true;
       i += m[0].length;
     } else if (c === '?' && mysql) {
@@ -220,8 +226,10 @@ function render(pieces: Piece[], opts: PrepareOptions): Statement {
 /** Drivers bind strings, numbers, booleans, dates, buffers and null; other values go as JSON. */
 export function plain(value: unknown): unknown {
   if (value === undefined) return null;
-  if (value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value)) return value;
-  if (typeof (value as { toISO?: unknown }).toISO === 'function') return (value as { toISO(): string }).toISO();
+  if (value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value))
+    return value;
+  if (typeof (value as { toISO?: unknown }).toISO === 'function')
+    return (value as { toISO(): string }).toISO();
   return JSON.stringify(value);
 }
 

@@ -1,0 +1,305 @@
+/**
+ * The scale-out run queue (ARCHITECTURE decision 8): "run R is ready" goes on a BullMQ queue in
+ * Redis; any process with a worker takes it and drives the run from the store (PostgreSQL). A job
+ * carries only `{ runId, resume? }`: the state stays in the store, so whoever takes a job continues
+ * the run from its last checkpoint.
+ *
+ * A worker drives its jobs through an executor (the EmbeddedQueue of its process: global and
+ * per-workflow slots, driver failures given back through timers), so both modes share one driving
+ * path. BullMQ's job lock is the lease: renewed while the worker lives; when a worker dies its lock
+ * expires, the stalled-job check of another worker puts the job back, and that worker continues the
+ * run (a terminal run is left as it is: a late "stalled" delivery never overwrites a finished run,
+ * unlike n8n issue 4867).
+ *
+ * Respond to Webhook answers cannot cross processes as callbacks: the worker publishes them on a
+ * Redis channel named after the run, which the submitting process listens to while it waits.
+ */
+import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { RespondCallback, ResumeInput, RunOutcome } from '../engine/engine.js';
+import type { RunStore, StepRecord } from '../engine/ports.js';
+import { RunData } from '../engine/run-data.js';
+import type { RunJob, RunQueue } from './contract.js';
+
+/** What travels through Redis for one job: ids and how to resume, never run state. */
+export interface BullRunJob {
+  runId: string;
+  resume?: ResumeInput;
+}
+
+export interface BullMqQueueOptions {
+  redisUrl: string;
+  /** BullMQ key prefix (tests use one per run). Default `relais`. */
+  prefix?: string;
+  /** Queue name. Default `runs`. */
+  name?: string;
+  runs: Pick<RunStore, 'getRun' | 'listSteps' | 'transition'>;
+  /** This process also works jobs: each is driven by this executor (the process' EmbeddedQueue). */
+  executor?: RunQueue;
+  /** Jobs taken at once by this process' worker. Default 16. */
+  concurrency?: number;
+  /** How long a worker's lease lasts without renewal (ms). Default 30 s. */
+  lockDurationMs?: number;
+  /** How often workers look for jobs whose lease expired (ms). Default 30 s. */
+  stalledIntervalMs?: number;
+  /** How often the queue depth gauge is read from Redis (ms). Default 5 s; 0 = never. */
+  gaugeIntervalMs?: number;
+  onError?: (runId: string, error: unknown) => void;
+}
+
+export interface QueueStats {
+  /** Jobs waiting for a worker, all processes together. */
+  waiting: number;
+  /** Jobs being worked, all processes together. */
+  active: number;
+  delayed: number;
+  /** Jobs this process' worker holds a lease on. */
+  leases: number;
+}
+
+/** Times a run's job goes back to the queue after its worker died, before the run is failed. */
+const MAX_STALLS = 5;
+
+const RESPOND_CHANNEL = (prefix: string, runId: string) => `${prefix}:respond:${runId}`;
+
+export class BullMqQueue implements RunQueue {
+  readonly queue: Queue<BullRunJob, { status: string }>;
+  private readonly events: QueueEvents;
+  private readonly worker: Worker<BullRunJob, { status: string }> | undefined;
+  private readonly prefix: string;
+  private readonly publisher: Redis;
+  private subscriber: Redis | undefined;
+  private readonly responders = new Map<string, Set<RespondCallback>>();
+  private readonly submitted = new Set<Promise<unknown>>();
+  private gauge = { waiting: 0, active: 0, delayed: 0 };
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  private leases = 0;
+  private closed = false;
+
+  constructor(private readonly opts: BullMqQueueOptions) {
+    this.prefix = opts.prefix ?? 'relais';
+    const name = opts.name ?? 'runs';
+    const connection = () => new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.publisher = connection();
+    this.queue = new Queue(name, { connection: this.publisher, prefix: this.prefix });
+    // Every waiting submit listens for the queue closing: thousands may wait at once.
+    this.queue.setMaxListeners(0);
+    this.events = new QueueEvents(name, { connection: connection(), prefix: this.prefix });
+    if (opts.executor) {
+      const executor = opts.executor;
+      this.worker = new Worker<BullRunJob, { status: string }>(name, (job) => this.work(executor, job), {
+        connection: connection(),
+        prefix: this.prefix,
+        concurrency: opts.concurrency ?? 16,
+        lockDuration: opts.lockDurationMs ?? 30_000,
+        stalledInterval: opts.stalledIntervalMs ?? 30_000,
+        // A dead worker's job goes back to the queue this many times before it fails; the run is
+        // continued from its checkpoint each time, so this only bounds a run that kills workers.
+        maxStalledCount: MAX_STALLS,
+      });
+      this.worker.on('error', (error) => opts.onError?.('', error));
+      this.worker.on('failed', (job, error) => {
+        if (!job) return;
+        opts.onError?.(job.data.runId, error);
+        // Never stuck "running" with no job left (n8n issues 12367, 23841): the run fails, visibly.
+        if (/stalled/i.test(error.message))
+          this.failLost(job.data.runId).catch((e) => opts.onError?.(job.data.runId, e));
+      });
+    }
+    const every = opts.gaugeIntervalMs ?? 5000;
+    if (every > 0) {
+      this.gaugeTimer = setInterval(() => void this.stats().catch(() => undefined), every);
+      this.gaugeTimer.unref();
+    }
+  }
+
+  /** Puts the run on the queue; resolves when a worker (here or elsewhere) drove it to its end or a pause. */
+  submit(job: RunJob): Promise<RunOutcome> {
+    if (this.closed) return Promise.reject(new Error('The run queue is closed'));
+    const done = this.submitAndWait(job);
+    this.submitted.add(done);
+    const forget = () => this.submitted.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  private async submitAndWait(job: RunJob): Promise<RunOutcome> {
+    const unlisten = job.respond ? await this.listen(job.runId, job.respond) : undefined;
+    try {
+      const data: BullRunJob = { runId: job.runId };
+      if (job.resume) data.resume = job.resume;
+      // One job id per run, and jobs are removed when they end: a run has at most one job in
+      // flight, so no two workers drive it at once (start-up recovery of several processes, a
+      // duplicate delivery). A submit that finds another job of the run joins it when it asks the
+      // same; a resume that finds a different job waits for it to end, then goes on the queue.
+      for (;;) {
+        const added = await this.queue.add('run', data, {
+          jobId: `run-${job.runId}`,
+          removeOnComplete: true,
+          removeOnFail: true,
+        });
+        const other = JSON.stringify(added.data.resume ?? null) !== JSON.stringify(data.resume ?? null);
+        try {
+          await added.waitUntilFinished(this.events);
+        } catch (error) {
+          // A job removed once ended before this process looked at it reads as "missing": the
+          // store says how the run is. A job that failed rejects like the embedded queue does.
+          if (!/missing/i.test(String((error as Error).message)) && !other) throw error;
+        }
+        if (!other || !data.resume || this.closed) break;
+      }
+      return await this.outcome(job.runId);
+    } finally {
+      await unlisten?.();
+    }
+  }
+
+  /** The run as the store has it, and its node outputs rebuilt from the recorded steps. */
+  private async outcome(runId: string): Promise<RunOutcome> {
+    const run = await this.opts.runs.getRun(runId);
+    if (!run) throw new Error(`Run ${runId} not found`);
+    return { run, runData: runDataFromSteps(await this.opts.runs.listSteps(runId)) };
+  }
+
+  private async work(executor: RunQueue, job: Job<BullRunJob>): Promise<{ status: string }> {
+    const { runId, resume } = job.data;
+    this.leases++;
+    try {
+      // Answers are always published: a caller may wait for this run from any process.
+      const outcome = await executor.submit({
+        runId,
+        resume,
+        respond: (response) => this.publishRespond(runId, response),
+      });
+      return { status: outcome.run.status };
+    } finally {
+      this.leases--;
+    }
+  }
+
+  /** A run whose job was given up after its workers kept dying: failed, never left "running". */
+  private async failLost(runId: string): Promise<void> {
+    const run = await this.opts.runs.getRun(runId);
+    if (!run || (run.status !== 'running' && run.status !== 'queued')) return;
+    await this.opts.runs.transition(runId, run.version, 'failed', {
+      finishedAt: new Date(),
+      error: {
+        message: `The workers driving this run stopped ${MAX_STALLS + 1} times (killed or out of memory)`,
+        code: 'WORKER_LOST',
+      },
+    });
+  }
+
+  private publishRespond(runId: string, response: Parameters<RespondCallback>[0]): void {
+    this.publisher
+      .publish(RESPOND_CHANNEL(this.prefix, runId), JSON.stringify(encodeResponse(response)))
+      .catch((error) => this.opts.onError?.(runId, error));
+  }
+
+  private async listen(runId: string, respond: RespondCallback): Promise<() => Promise<void>> {
+    if (!this.subscriber) {
+      this.subscriber = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
+      this.subscriber.on('message', (channel: string, message: string) => {
+        const id = channel.slice(`${this.prefix}:respond:`.length);
+        for (const fn of this.responders.get(id) ?? []) {
+          try {
+            fn(decodeResponse(JSON.parse(message)));
+          } catch (error) {
+            this.opts.onError?.(id, error);
+          }
+        }
+      });
+    }
+    const channel = RESPOND_CHANNEL(this.prefix, runId);
+    let set = this.responders.get(runId);
+    if (!set) {
+      set = new Set();
+      this.responders.set(runId, set);
+      await this.subscriber.subscribe(channel);
+    }
+    set.add(respond);
+    return async () => {
+      set.delete(respond);
+      if (set.size === 0 && this.responders.get(runId) === set) {
+        this.responders.delete(runId);
+        await this.subscriber?.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  }
+
+  /** Last known queue gauge (read every `gaugeIntervalMs`); `active` = leases held here. */
+  depth(): { queued: number; active: number } {
+    return { queued: this.gauge.waiting, active: this.leases };
+  }
+
+  /** Reads the queue counts from Redis now (health, metrics). */
+  async stats(): Promise<QueueStats> {
+    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    this.gauge = {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+    };
+    return { ...this.gauge, leases: this.leases };
+  }
+
+  /** Whether this process works jobs (a `worker`, or `start` without `--no-worker`). */
+  get works(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /**
+   * Stops taking jobs and waits for the active ones (the executor brings them to a checkpoint);
+   * callers still waiting for runs driven elsewhere are let go.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.gaugeTimer);
+    await this.worker?.close();
+    await this.opts.executor?.close();
+    await this.events.close();
+    await this.queue.close();
+    await Promise.allSettled([...this.submitted]);
+    this.subscriber?.disconnect();
+    await this.publisher.quit().catch(() => undefined);
+  }
+
+  /**
+   * A dead worker, for tests: stops renewing leases and taking jobs without waiting for the jobs in
+   * hand, as a SIGKILL would; their leases expire and other workers take them over.
+   */
+  async abandon(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.gaugeTimer);
+    await this.worker?.close(true);
+    this.worker?.disconnect();
+    await this.events.close();
+    this.subscriber?.disconnect();
+    this.publisher.disconnect();
+  }
+}
+
+/** What the engine rebuilds on load: every recorded node execution, in order (see Engine.load). */
+export function runDataFromSteps(steps: readonly StepRecord[]): RunData {
+  const runData = new RunData();
+  for (const step of [...steps].sort((a, b) => a.seq - b.seq)) {
+    if (step.status === 'waiting' || step.status === 'retried') continue;
+    runData.add(step.nodeName, { outputs: step.output ?? [], sources: step.sources });
+  }
+  return runData;
+}
+
+type Response = Parameters<RespondCallback>[0];
+
+/** JSON for the channel; binary bodies travel as base64. */
+function encodeResponse(r: Response): unknown {
+  const body = r.body instanceof Uint8Array ? { $base64: Buffer.from(r.body).toString('base64') } : { json: r.body };
+  return { status: r.status, headers: r.headers, body };
+}
+
+function decodeResponse(raw: unknown): Response {
+  const r = raw as { status: number; headers: Record<string, string>; body: { $base64?: string; json?: unknown } };
+  const body = r.body.$base64 !== undefined ? Buffer.from(r.body.$base64, 'base64') : r.body.json;
+  return { status: r.status, headers: r.headers, body };
+}

@@ -1,0 +1,218 @@
+/**
+ * Scale-out queue (issue 7), in one test process: a producer and two BullMQ workers on the real
+ * Redis, each with its own store on the same PostgreSQL schema. N runs each finish exactly once;
+ * a worker that dies mid-run (its lease stops being renewed) has its run taken over by the other,
+ * which continues from the checkpoint: every completed node ran once.
+ *
+ * Needs RELAIS_TEST_REDIS_URL and RELAIS_TEST_DATABASE_URL; skips (loudly) without them.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { loadConfig } from '../../src/config.js';
+import { Engine } from '../../src/engine/engine.js';
+import { type WorkflowInput, workflowSchema } from '../../src/engine/workflow.js';
+import { createRegistry } from '../../src/nodes/registry.js';
+import { defineNode } from '../../src/nodes/sdk.js';
+import { BullMqQueue } from '../../src/queue/bullmq.js';
+import { EmbeddedQueue } from '../../src/queue/embedded.js';
+import { openStore, type Store } from '../../src/store/index.js';
+
+const REDIS = process.env.RELAIS_TEST_REDIS_URL;
+const DATABASE = process.env.RELAIS_TEST_DATABASE_URL;
+const skip = !REDIS || !DATABASE;
+if (skip) {
+  console.warn(
+    '\n*** SKIPPED test/scale/bullmq.test.ts: set RELAIS_TEST_REDIS_URL and RELAIS_TEST_DATABASE_URL to run the scale-out tests ***\n',
+  );
+}
+
+const PREFIX = `relais-test-${randomUUID().slice(0, 8)}`;
+const SCHEMA = `scale_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+
+/** Node executions per run, with the worker that ran them: `${node}@${worker}`. */
+const calls = new Map<string, string[]>();
+/** Runs whose Slow node hangs forever the first time (the worker "dies" there). */
+const hangOnce = new Set<string>();
+const hanging = new Map<string, string>();
+
+function nodesOf(worker: string) {
+  const record = (runId: string, node: string) => {
+    const list = calls.get(runId) ?? [];
+    list.push(`${node}@${worker}`);
+    calls.set(runId, list);
+  };
+  const count = defineNode({
+    type: 'count',
+    version: 1,
+    displayName: 'Count',
+    description: 'Records that it ran',
+    group: 'utility',
+    params: z.object({}),
+    inputs: 1,
+    outputs: ['main'],
+    execute(ctx) {
+      record(ctx.execution.id, ctx.node.name);
+      return [ctx.items.map((item, i) => ({ json: { ...item.json, [ctx.node.name]: worker }, pairedItem: { item: i } }))];
+    },
+  });
+  const slow = defineNode({
+    type: 'slow',
+    version: 1,
+    displayName: 'Slow',
+    description: 'Hangs the first time for chosen runs',
+    group: 'utility',
+    params: z.object({}),
+    inputs: 1,
+    outputs: ['main'],
+    async execute(ctx) {
+      const id = ctx.execution.id;
+      record(id, ctx.node.name);
+      if (hangOnce.delete(id)) {
+        hanging.set(id, worker);
+        await new Promise<never>(() => {});
+      }
+      return [[...ctx.items]];
+    },
+  });
+  return createRegistry([count, slow]);
+}
+
+const WORKFLOW: WorkflowInput = {
+  name: 'scale',
+  nodes: [
+    { id: '1', name: 'Start', type: 'manualTrigger' },
+    { id: '2', name: 'A', type: 'count', position: [200, 0] },
+    { id: '3', name: 'Slow', type: 'slow', position: [400, 0] },
+    { id: '4', name: 'B', type: 'count', position: [600, 0] },
+  ],
+  connections: [
+    { from: 'Start', to: 'A' },
+    { from: 'A', to: 'Slow' },
+    { from: 'Slow', to: 'B' },
+  ],
+};
+
+interface Member {
+  store: Store;
+  engine: Engine;
+  queue: BullMqQueue;
+}
+
+const stores: Store[] = [];
+const queues: BullMqQueue[] = [];
+let producer: Member;
+const workers: Member[] = [];
+const errors: unknown[] = [];
+
+async function member(name: string, works: boolean): Promise<Member> {
+  const store = await openStore({ databaseUrl: DATABASE, schema: SCHEMA });
+  stores.push(store);
+  const engine = new Engine({ runs: store.runs, registry: nodesOf(name), timers: store.timers });
+  const executor = works
+    ? new EmbeddedQueue({ engine, runs: store.runs, workflows: store.workflows, slots: store.runs, timers: store.timers })
+    : undefined;
+  const queue = new BullMqQueue({
+    redisUrl: REDIS!,
+    prefix: PREFIX,
+    runs: store.runs,
+    executor,
+    concurrency: 4,
+    lockDurationMs: 1000,
+    stalledIntervalMs: 300,
+    gaugeIntervalMs: 0,
+    onError: (runId, error) => errors.push({ runId, error }),
+  });
+  queues.push(queue);
+  return { store, engine, queue };
+}
+
+describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
+  before(async () => {
+    producer = await member('producer', false);
+    workers.push(await member('w1', true), await member('w2', true));
+    await producer.store.workflows.saveWorkflow('wf-scale', workflowSchema.parse(WORKFLOW));
+  });
+
+  after(async () => {
+    for (const q of queues) await q.close().catch(() => undefined);
+    const redis = new Redis(REDIS!);
+    const keys = await redis.keys(`${PREFIX}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+    await producer?.store.db.schema.dropSchema(SCHEMA).ifExists().cascade().execute();
+    for (const s of stores) await s.close().catch(() => undefined);
+  });
+
+  async function create(): Promise<string> {
+    const run = await producer.engine.create({
+      workflow: workflowSchema.parse(WORKFLOW),
+      workflowId: 'wf-scale',
+      workflowVersion: 1,
+      mode: 'manual',
+    });
+    return run.id;
+  }
+
+  test('N runs submitted by a producer each finish exactly once, spread over two workers', async () => {
+    const ids = await Promise.all(Array.from({ length: 40 }, () => create()));
+    const outcomes = await Promise.all(ids.map((runId) => producer.queue.submit({ runId })));
+    for (const o of outcomes) {
+      assert.equal(o.run.status, 'succeeded');
+      assert.equal(o.runData.output('B').length, 1, 'runData is rebuilt from the stored steps');
+    }
+    const by = new Set<string>();
+    for (const id of ids) {
+      const list = calls.get(id) ?? [];
+      assert.deepEqual(
+        list.map((c) => c.split('@')[0]),
+        ['A', 'Slow', 'B'],
+        `run ${id} ran each node once`,
+      );
+      for (const c of list) by.add(c.split('@')[1]);
+    }
+    assert.deepEqual([...by].sort(), ['w1', 'w2'], 'both workers took runs');
+    // A second plain submit of a finished run drives nothing again.
+    const again = await producer.queue.submit({ runId: ids[0] });
+    assert.equal(again.run.status, 'succeeded');
+    assert.equal(calls.get(ids[0])?.length, 3);
+    const stats = await producer.queue.stats();
+    assert.equal(stats.waiting + stats.active, 0);
+  });
+
+  test('a worker that dies mid-run: the other takes the run over from its checkpoint', async () => {
+    const runId = await create();
+    hangOnce.add(runId);
+    const done = producer.queue.submit({ runId });
+    for (let i = 0; i < 500 && !hanging.has(runId); i++) await new Promise((r) => setTimeout(r, 10));
+    const dead = hanging.get(runId);
+    assert.ok(dead, 'the run reached the Slow node');
+    const deadIndex = dead === 'w1' ? 0 : 1;
+    await workers[deadIndex].queue.abandon();
+    const outcome = await done;
+    assert.equal(outcome.run.status, 'succeeded');
+    const alive = dead === 'w1' ? 'w2' : 'w1';
+    assert.deepEqual(calls.get(runId), [`A@${dead}`, `Slow@${dead}`, `Slow@${alive}`, `B@${alive}`]);
+    const steps = await producer.store.runs.listSteps(runId);
+    assert.deepEqual(
+      steps.map((s) => `${s.nodeName}:${s.status}`),
+      ['Start:succeeded', 'A:succeeded', 'Slow:succeeded', 'B:succeeded'],
+      'one step per completed node',
+    );
+  });
+});
+
+describe('scale-out configuration', () => {
+  test('RELAIS_REDIS_URL needs PostgreSQL', () => {
+    assert.throws(() => loadConfig({ RELAIS_REDIS_URL: 'redis://127.0.0.1:6379' }), /needs PostgreSQL/);
+    const config = loadConfig({
+      RELAIS_REDIS_URL: 'redis://127.0.0.1:6379',
+      RELAIS_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      RELAIS_WORKER_CONCURRENCY: '8',
+    });
+    assert.deepEqual(config.redis, { url: 'redis://127.0.0.1:6379', prefix: 'relais', leaseMs: 30_000 });
+    assert.equal(config.workerConcurrency, 8);
+  });
+});
