@@ -40,7 +40,14 @@ export const pipeline: Workflow = workflowSchema.parse({
       parameters: {
         conditions: {
           options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
-          conditions: [{ id: 'c', leftValue: '={{ $json.total }}', rightValue: 50, operator: { type: 'number', operation: 'gt' } }],
+          conditions: [
+            {
+              id: 'c',
+              leftValue: '={{ $json.total }}',
+              rightValue: 50,
+              operator: { type: 'number', operation: 'gt' },
+            },
+          ],
           combinator: 'and',
         },
       },
@@ -64,7 +71,12 @@ export const pipeline: Workflow = workflowSchema.parse({
         conditions: {
           options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
           conditions: [
-            { id: 'e', leftValue: '={{ $json.label }}', rightValue: 'ITEM', operator: { type: 'string', operation: 'startsWith' } },
+            {
+              id: 'e',
+              leftValue: '={{ $json.label }}',
+              rightValue: 'ITEM',
+              operator: { type: 'string', operation: 'startsWith' },
+            },
           ],
           combinator: 'and',
         },
@@ -82,13 +94,23 @@ export const pipeline: Workflow = workflowSchema.parse({
 });
 
 export function pipelineItems(n: number): unknown[] {
-  return Array.from({ length: n }, (_, i) => ({ id: i, name: `item ${i}`, price: (i % 20) + 1, quantity: (i % 7) + 1 }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: i,
+    name: `item ${i}`,
+    price: (i % 20) + 1,
+    quantity: (i % 7) + 1,
+  }));
 }
 
 async function timeRun(store: RunStore, items: unknown[]): Promise<number> {
   const engine = new Engine({ runs: store, registry: createRegistry() });
   const t0 = process.hrtime.bigint();
-  const { run } = await engine.start({ workflow: pipeline, workflowId: 'bench', mode: 'manual', triggerItems: items });
+  const { run } = await engine.start({
+    workflow: pipeline,
+    workflowId: 'bench',
+    mode: 'manual',
+    triggerItems: items,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (run.status !== 'succeeded') throw new Error(`bench run ${run.status}: ${run.error?.message}`);
   return ms;
@@ -113,7 +135,9 @@ export async function engineBench(): Promise<void> {
         for (let r = 0; r < repeats; r++) times.push(await timeRun(store, items));
         times.sort((a, b) => a - b);
         const median = times[Math.floor(times.length / 2)];
-        console.log(`| ${n.toLocaleString('en')} | ${label} | ${repeats} | ${median.toFixed(2)} | ${Math.round((n / median) * 1000).toLocaleString('en')} |`);
+        console.log(
+          `| ${n.toLocaleString('en')} | ${label} | ${repeats} | ${median.toFixed(2)} | ${Math.round((n / median) * 1000).toLocaleString('en')} |`,
+        );
       }
     }
   } finally {

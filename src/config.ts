@@ -63,12 +63,18 @@ export const configSchema = z.object({
   RELAIS_PRUNE_MAX_RUNS: z.coerce.number().int().min(0).default(10_000),
   RELAIS_PRUNE_INTERVAL: duration.refine((ms) => ms >= 1000, 'at least 1s').default(3_600_000),
   // Scale-out (README "Scale out"): runs go through BullMQ on this Redis; needs PostgreSQL.
-  RELAIS_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+  RELAIS_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
   RELAIS_QUEUE_PREFIX: z.string().min(1).default('relais'),
   RELAIS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
   RELAIS_WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   RELAIS_QUEUE_LEASE: duration.refine((ms) => ms >= 100, 'at least 100ms').default(30_000),
-  RELAIS_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'a PostgreSQL schema name').optional(),
+  RELAIS_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/i, 'a PostgreSQL schema name')
+    .optional(),
 });
 
 export interface Config {
@@ -120,7 +126,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   if ((c.RELAIS_OWNER_EMAIL === undefined) !== (c.RELAIS_OWNER_PASSWORD === undefined)) {
-    throw new ConfigError('Invalid configuration:\n  RELAIS_OWNER_EMAIL and RELAIS_OWNER_PASSWORD go together');
+    throw new ConfigError(
+      'Invalid configuration:\n  RELAIS_OWNER_EMAIL and RELAIS_OWNER_PASSWORD go together',
+    );
   }
   return {
     host: c.RELAIS_HOST,
@@ -129,7 +137,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: c.RELAIS_DATABASE_URL,
     publicUrl: (c.RELAIS_PUBLIC_URL ?? `http://${c.RELAIS_HOST}:${c.RELAIS_PORT}`).replace(/\/$/, ''),
     encryptionKey: c.RELAIS_ENCRYPTION_KEY,
-    owner: c.RELAIS_OWNER_EMAIL ? { email: c.RELAIS_OWNER_EMAIL, password: c.RELAIS_OWNER_PASSWORD! } : undefined,
+    owner: c.RELAIS_OWNER_EMAIL
+      ? { email: c.RELAIS_OWNER_EMAIL, password: c.RELAIS_OWNER_PASSWORD! }
+      : undefined,
     jwtSecret: c.RELAIS_JWT_SECRET,
     maxBodyBytes: c.RELAIS_MAX_BODY,
     webhookTimeoutMs: c.RELAIS_WEBHOOK_TIMEOUT * 1000,

@@ -29,7 +29,13 @@ const failing = {
   name: 'fails',
   nodes: [
     { id: '1', name: 'Start', type: 'manualTrigger' },
-    { id: '2', name: 'Fail', type: 'stopAndError', position: [200, 0], parameters: { errorMessage: 'Aucune donnée' } },
+    {
+      id: '2',
+      name: 'Fail',
+      type: 'stopAndError',
+      position: [200, 0],
+      parameters: { errorMessage: 'Aucune donnée' },
+    },
   ],
   connections: [{ from: 'Start', to: 'Fail' }],
 };
@@ -49,13 +55,19 @@ describe('relais run', () => {
 
   test('without --input the trigger emits one empty item; an array gives several items; @file reads a file', async () => {
     assert.deepEqual(JSON.parse((await relais('run', hello, '--json')).out).nodes.Start, [[{}]]);
-    const many = JSON.parse((await relais('run', hello, '--json', '--input', '[{"name":"A"},{"name":"B"}]')).out);
+    const many = JSON.parse(
+      (await relais('run', hello, '--json', '--input', '[{"name":"A"},{"name":"B"}]')).out,
+    );
     assert.deepEqual(
       many.nodes.Greet[0].map((i: { greeting: string }) => i.greeting),
       ['Hello A!', 'Hello B!'],
     );
     const input = file('input.json', { name: 'Zoé' });
-    assert.equal(JSON.parse((await relais('run', hello, '--json', '--input', `@${input}`)).out).nodes.Greet[0][0].greeting, 'Hello Zoé!');
+    assert.equal(
+      JSON.parse((await relais('run', hello, '--json', '--input', `@${input}`)).out).nodes.Greet[0][0]
+        .greeting,
+      'Hello Zoé!',
+    );
   });
 
   test('a failed run exits 1 and says which node failed', async () => {
@@ -77,7 +89,10 @@ describe('relais run', () => {
       [['run', file('bad.json', '{ nope')], /not valid JSON/],
       [['run', hello, '--input', '[1,2]'], /expected a JSON object or an array of objects/],
       [['run', hello, '--input', '{oops'], /not valid JSON/],
-      [['run', file('unknown.json', { name: 'x', nodes: [{ id: '1', name: 'A', type: 'teleport' }] })], /node 'A', type: unknown node type 'teleport'/],
+      [
+        ['run', file('unknown.json', { name: 'x', nodes: [{ id: '1', name: 'A', type: 'teleport' }] })],
+        /node 'A', type: unknown node type 'teleport'/,
+      ],
     ];
     for (const [args, message] of cases) {
       const { code, err } = await relais(...args);
@@ -94,7 +109,9 @@ describe('relais run', () => {
 
   test('the installed command works end to end (bin → bundle)', () => {
     const bin = join(import.meta.dirname, '..', 'bin', 'relais.js');
-    const result = spawnSync(process.execPath, [bin, 'run', hello, '--json', '--input', '{"name":"Bo"}'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [bin, 'run', hello, '--json', '--input', '{"name":"Bo"}'], {
+      encoding: 'utf8',
+    });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).nodes.Greet[0][0].greeting, 'Hello Bo!');
   });

@@ -29,7 +29,11 @@ async function relaisRun(dir: string): Promise<{ code: number; result: Expected;
   const args = ['run', join(dir, 'workflow.json'), '--json'];
   if (existsSync(join(dir, 'input.json'))) args.push('--input', `@${join(dir, 'input.json')}`);
   const code = await main(args, io);
-  return { code, result: out.length ? JSON.parse(out.join('\n')) : { status: '(none)', nodes: {} }, stderr: err.join('\n') };
+  return {
+    code,
+    result: out.length ? JSON.parse(out.join('\n')) : { status: '(none)', nodes: {} },
+    stderr: err.join('\n'),
+  };
 }
 
 function trimTrailingEmpty(outputs: unknown[][]): unknown[][] {
@@ -48,7 +52,11 @@ describe('n8n conformance', () => {
       assert.equal(code, expected.status === 'failed' ? 1 : 0);
       for (const [node, outputs] of Object.entries(expected.nodes)) {
         assert.ok(node in result.nodes, `node '${node}' did not run`);
-        assert.deepEqual(trimTrailingEmpty(result.nodes[node]), trimTrailingEmpty(outputs), `outputs of '${node}'`);
+        assert.deepEqual(
+          trimTrailingEmpty(result.nodes[node]),
+          trimTrailingEmpty(outputs),
+          `outputs of '${node}'`,
+        );
       }
       if (expected.error) {
         assert.equal(result.error?.message, expected.error.message);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { NonRetryableError } from '../engine/errors.js';
-import { BINARY, binaryAccessFor, getBinaryAccess, inlineBinaryAccess, requireBinary } from './access.js';
+import { BINARY, getBinaryAccess, inlineBinaryAccess, requireBinary } from './access.js';
 import { extensionFromMimeType, fileTypeOf, mimeTypeFromFileName } from './mime.js';
 import { BinaryNotFoundError, BinaryStore, INLINE_LIMIT, scopeDir } from './store.js';
 

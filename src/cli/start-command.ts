@@ -46,8 +46,12 @@ export async function runProcess(
     const http = runtime.url ? `, health on ${runtime.url}` : '';
     io.out(`Relais worker is running (store: ${runtime.store.dialect}${http})`);
   } else {
-    const mode = config.redis ? `, queue: redis${opts.noWorker || role === 'webhook' ? ', no worker' : ''}` : '';
-    io.out(`Relais is running on ${runtime.url} (role: ${role}, store: ${runtime.store.dialect}, data: ${config.dataDir}${mode})`);
+    const mode = config.redis
+      ? `, queue: redis${opts.noWorker || role === 'webhook' ? ', no worker' : ''}`
+      : '';
+    io.out(
+      `Relais is running on ${runtime.url} (role: ${role}, store: ${runtime.store.dialect}, data: ${config.dataDir}${mode})`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -10,7 +10,8 @@ export async function workerCommand(args: string[], io: Io): Promise<number> {
   let concurrency: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const value = arg === '--concurrency' ? args[++i] : arg.startsWith('--concurrency=') ? arg.slice(14) : null;
+    const value =
+      arg === '--concurrency' ? args[++i] : arg.startsWith('--concurrency=') ? arg.slice(14) : null;
     if (value === null) {
       io.err(`relais worker: unknown option '${arg}' (usage: relais worker [--concurrency N])`);
       return 2;

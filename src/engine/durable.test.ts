@@ -330,6 +330,9 @@ test('a resume delivered twice drives the run once: the second is refused as sta
   h.clock.set('2026-05-02T08:00:00Z');
   await h.engine.continue(waiting, h.workflow, { resume: { by: 'time' } });
   const again = (await h.store.getRun(first.run.id))!;
-  await assert.rejects(h.engine.continue(again, h.workflow, { resume: { by: 'time' } }), /not waiting: nothing to resume/);
+  await assert.rejects(
+    h.engine.continue(again, h.workflow, { resume: { by: 'time' } }),
+    /not waiting: nothing to resume/,
+  );
   assert.equal((await h.store.listSteps(first.run.id)).filter((s) => s.nodeName === 'Resumed').length, 1);
 });

@@ -52,7 +52,9 @@ export function planParameters(schema: z.ZodType, raw: Record<string, unknown>):
     return (data) => checked(schema, cleanup(resolveParameters(raw, data())));
   }
   const trie: Trie = { children: new Map() };
-  found.forEach((path, i) => insert(trie, path, { ...leaves[i], path }));
+  found.forEach((path, i) => {
+    insert(trie, path, { ...leaves[i], path });
+  });
   const base = deepFreeze(parsed.data);
   return (data) => build(base, trie, data());
 }
@@ -79,8 +81,11 @@ function locate(parsed: unknown, count: number): Key[][] | undefined {
     if (value instanceof Marker) {
       if (paths[value.index] === undefined) seen++;
       paths[value.index] = path;
-    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
-    else if (value !== null && typeof value === 'object') {
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        walk(v, [...path, i]);
+      });
+    } else if (value !== null && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
     }
   };

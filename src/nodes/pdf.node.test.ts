@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
+import { BINARY } from '../binary/access.js';
+import { BinaryStore } from '../binary/store.js';
 import { extractPdfText } from '../pdf/extract-text.js';
 import { runNode } from '../testing/run-node.js';
 import { pdfNode } from './pdf.node.js';
@@ -139,6 +144,27 @@ test('the output is deterministic (creation date from the workflow clock) and na
   assert.match(pdfOf(a, 0, 'pdf').toString('latin1'), /\(D:20260301100000Z\)/);
 });
 
+test('with a binary store, the PDF is stored as a file of the run (past the inline limit)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'relais-pdf-'));
+  try {
+    const store = new BinaryStore({ dataDir: dir, inlineLimit: 100 });
+    const result = await runNode(pdfNode, {
+      parameters: { document: invoiceDocument },
+      items: [invoice],
+      services: { [BINARY.name]: store },
+    });
+    const binary = result.outputs[0][0].binary?.data;
+    assert.ok(binary?.id, 'stored by id');
+    assert.equal(binary.data, undefined);
+    assert.equal(binary.mimeType, 'application/pdf');
+    const bytes = await store.get(binary);
+    assert.equal(binary.fileSize, bytes.byteLength);
+    assert.ok(textOf(bytes).includes('Facture F-2026-001'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a description given as JSON text through an expression, per item', async () => {
   const result = await runNode(pdfNode, {
     parameters: { document: '={{ JSON.stringify({ title: "Lead " + $json.commune, blocks: [] }) }}' },
@@ -183,6 +209,59 @@ test('page numbers on every page of a multi-page document', async () => {
   );
   assert.ok(text.includes('Ligne 120'));
   assert.ok(text.includes('Sources'));
+});
+
+test('the lead dossier of seeds/004: cover page, synthesis, sources (template mode)', async () => {
+  const lead = {
+    commune: 'Yverdon-les-Bains',
+    parcelle: '1234',
+    surface: 5230.5,
+    zone: 'Zone à bâtir',
+    score: 87,
+    sources: ['Registre foncier', 'Géoportail VD'],
+  };
+  const template = `{
+    "title": "Dossier lead — {{commune}}",
+    "subtitle": "Parcelle {{parcelle}}",
+    "author": "Relais",
+    "blocks": [
+      { "type": "pageBreak" },
+      { "type": "heading", "text": "Synthèse", "level": 1 },
+      { "type": "keyValue", "rows": [
+        { "key": "Commune", "value": {{json commune}} },
+        { "key": "Zone", "value": {{json zone}} },
+        { "key": "Score qualité", "value": {{score}} } ] },
+      { "type": "table", "columns": [
+          { "header": "Indicateur", "field": "k" },
+          { "header": "Valeur", "field": "v", "align": "right", "format": "number" } ],
+        "rows": [ { "k": "Surface (m²)", "v": {{surface}} } ] },
+      { "type": "heading", "text": "Sources", "level": 2 },
+      { "type": "list", "items": {{json sources}} }
+    ]
+  }`;
+  const result = await runNode(pdfNode, {
+    parameters: { mode: 'template', template, fileName: 'dossier.pdf' },
+    items: [lead],
+  });
+  const lines = extractPdfText(pdfOf(result));
+  const text = lines.join('\n');
+  for (const expected of [
+    'Dossier lead — Yverdon-les-Bains',
+    'Parcelle 1234',
+    'Synthèse',
+    'Zone à bâtir',
+    'Surface (m²)',
+    'Registre foncier',
+    'Géoportail VD',
+    'Page 1 / 2',
+    'Page 2 / 2',
+  ]) {
+    assert.ok(text.includes(expected), `missing '${expected}' in:\n${text}`);
+  }
+  assert.match(text, /5\u00a0230[.,]5/);
+  // The cover is alone on page 1: the synthesis comes after its page number.
+  const at = (t: string): number => lines.findIndex((l) => l.includes(t));
+  assert.ok(at('Dossier lead') < at('Page 1 / 2') && at('Page 1 / 2') < at('Synthèse'), lines.join(' | '));
 });
 
 test('pageNumbers false leaves them out', async () => {

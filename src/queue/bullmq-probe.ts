@@ -4,7 +4,7 @@
  * worker` serves only these two routes, on `RELAIS_WORKER_PORT`.
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { type ZodTypeProvider, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
@@ -72,8 +72,10 @@ export function workerProbeApp(deps: {
   metrics: Metrics;
   stats: () => Promise<QueueStats>;
 }): App {
-  const app: App = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, disableRequestLogging: true })
-    .withTypeProvider<ZodTypeProvider>();
+  const app: App = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.get('/healthz', async (_request, reply) => {

@@ -68,6 +68,8 @@ export class BullMqQueue implements RunQueue {
   private readonly worker: Worker<BullRunJob, { status: string }> | undefined;
   private readonly prefix: string;
   private readonly publisher: Redis;
+  /** BullMQ never closes connections it is given: this queue quits them itself. */
+  private readonly connections: Redis[] = [];
   private subscriber: Redis | undefined;
   private readonly responders = new Map<string, Set<RespondCallback>>();
   private readonly submitted = new Set<Promise<unknown>>();
@@ -79,7 +81,11 @@ export class BullMqQueue implements RunQueue {
   constructor(private readonly opts: BullMqQueueOptions) {
     this.prefix = opts.prefix ?? 'relais';
     const name = opts.name ?? 'runs';
-    const connection = () => new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    const connection = () => {
+      const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+      this.connections.push(redis);
+      return redis;
+    };
     this.publisher = connection();
     this.queue = new Queue(name, { connection: this.publisher, prefix: this.prefix });
     // Every waiting submit listens for the queue closing: thousands may wait at once.
@@ -199,6 +205,7 @@ export class BullMqQueue implements RunQueue {
   private async listen(runId: string, respond: RespondCallback): Promise<() => Promise<void>> {
     if (!this.subscriber) {
       this.subscriber = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
+      this.connections.push(this.subscriber);
       this.subscriber.on('message', (channel: string, message: string) => {
         const id = channel.slice(`${this.prefix}:respond:`.length);
         for (const fn of this.responders.get(id) ?? []) {
@@ -261,8 +268,7 @@ export class BullMqQueue implements RunQueue {
     await this.events.close();
     await this.queue.close();
     await Promise.allSettled([...this.submitted]);
-    this.subscriber?.disconnect();
-    await this.publisher.quit().catch(() => undefined);
+    await Promise.allSettled(this.connections.map((c) => c.quit()));
   }
 
   /**
@@ -275,8 +281,7 @@ export class BullMqQueue implements RunQueue {
     await this.worker?.close(true);
     this.worker?.disconnect();
     await this.events.close();
-    this.subscriber?.disconnect();
-    this.publisher.disconnect();
+    for (const c of this.connections) c.disconnect();
   }
 }
 
@@ -294,12 +299,17 @@ type Response = Parameters<RespondCallback>[0];
 
 /** JSON for the channel; binary bodies travel as base64. */
 function encodeResponse(r: Response): unknown {
-  const body = r.body instanceof Uint8Array ? { $base64: Buffer.from(r.body).toString('base64') } : { json: r.body };
+  const body =
+    r.body instanceof Uint8Array ? { $base64: Buffer.from(r.body).toString('base64') } : { json: r.body };
   return { status: r.status, headers: r.headers, body };
 }
 
 function decodeResponse(raw: unknown): Response {
-  const r = raw as { status: number; headers: Record<string, string>; body: { $base64?: string; json?: unknown } };
+  const r = raw as {
+    status: number;
+    headers: Record<string, string>;
+    body: { $base64?: string; json?: unknown };
+  };
   const body = r.body.$base64 !== undefined ? Buffer.from(r.body.$base64, 'base64') : r.body.json;
   return { status: r.status, headers: r.headers, body };
 }

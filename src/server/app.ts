@@ -33,7 +33,11 @@ export async function buildApp(deps: ServerDeps): Promise<App> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Relais API', version: '1', description: 'Workflow automation: automations, runs, webhooks.' },
+      info: {
+        title: 'Relais API',
+        version: '1',
+        description: 'Workflow automation: automations, runs, webhooks.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },

@@ -1,5 +1,11 @@
 /** What the server is built from: explicit wiring, no module-level singletons (STYLE practice 11). */
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -32,7 +38,10 @@ export interface ServerDeps {
   /** Webhook trigger kind + callers waiting on runs (runtime wires the engine hooks); built by the webhook routes when absent. */
   webhooks?: WebhookWiring;
   /** This process' role and queue figures, shown by /healthz (runtime sets it). */
-  process?: { role: string; queue(): Promise<{ waiting: number; active: number; delayed: number; leases: number }> };
+  process?: {
+    role: string;
+    queue(): Promise<{ waiting: number; active: number; delayed: number; leases: number }>;
+  };
 }
 
 /** The Fastify instance every route module gets: zod schemas type requests and replies. */

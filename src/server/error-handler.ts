@@ -48,6 +48,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send(errorBody('internal_error', 'Internal server error'));
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+    reply
+      .status(404)
+      .send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
   });
 }

@@ -14,11 +14,15 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string, details?: unknown) => new HttpError(400, 'invalid_request', message, details);
-export const unauthorized = (message = 'Authentication required') => new HttpError(401, 'unauthorized', message);
-export const forbidden = (message = 'You do not have permission to do this') => new HttpError(403, 'forbidden', message);
+export const badRequest = (message: string, details?: unknown) =>
+  new HttpError(400, 'invalid_request', message, details);
+export const unauthorized = (message = 'Authentication required') =>
+  new HttpError(401, 'unauthorized', message);
+export const forbidden = (message = 'You do not have permission to do this') =>
+  new HttpError(403, 'forbidden', message);
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`);
-export const conflict = (message: string, details?: unknown) => new HttpError(409, 'conflict', message, details);
+export const conflict = (message: string, details?: unknown) =>
+  new HttpError(409, 'conflict', message, details);
 export const unprocessable = (message: string, details?: unknown) =>
   new HttpError(422, 'unprocessable', message, details);
 

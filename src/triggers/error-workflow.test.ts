@@ -37,7 +37,12 @@ test('a failed run starts its error workflow with the run, workflow, node and er
     runs: store.runs,
     registry,
     clock: new ManualClock('2026-07-01T12:00:00Z'),
-    hooks: { onRunFinish: (run) => (finished.push(run), hook(run)) },
+    hooks: {
+      onRunFinish: (run) => {
+        finished.push(run);
+        hook(run);
+      },
+    },
   });
   const queue = new EmbeddedQueue({ engine, runs: store.runs, workflows: store.workflows });
   const errors: unknown[] = [];

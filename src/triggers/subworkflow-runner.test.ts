@@ -190,6 +190,39 @@ test('by JSON parameter (source: parameter), as text', async () => {
   );
 });
 
+test('by JSON parameter: an n8n export runs as it is', async () => {
+  const n8nChild = {
+    name: 'n8n child',
+    nodes: [
+      {
+        id: 'a',
+        name: 'When Executed by Another Workflow',
+        type: 'n8n-nodes-base.executeWorkflowTrigger',
+        typeVersion: 1.1,
+        position: [0, 0],
+        parameters: { inputSource: 'passthrough' },
+      },
+      {
+        id: 'b',
+        name: 'No Operation',
+        type: 'n8n-nodes-base.noOp',
+        typeVersion: 1,
+        position: [200, 0],
+        parameters: {},
+      },
+    ],
+    connections: {
+      'When Executed by Another Workflow': { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] },
+    },
+  };
+  const { run, out } = await runParent({ source: 'parameter', workflowJson: n8nChild }, [{ n: 4 }]);
+  assert.equal(run.status, 'succeeded', run.error?.message);
+  assert.deepEqual(
+    out.map((i) => i.json),
+    [{ n: 4 }],
+  );
+});
+
 test('waitForSubWorkflow false: the input passes through, the child runs through the queue', async () => {
   const childDone = new Promise<RunRecord>((resolve) => {
     const watch = (r: RunRecord): void => {

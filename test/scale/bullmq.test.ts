@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { type WorkflowInput, workflowSchema } from '../../src/engine/workflow.js';
@@ -55,7 +56,12 @@ function nodesOf(worker: string) {
     outputs: ['main'],
     execute(ctx) {
       record(ctx.execution.id, ctx.node.name);
-      return [ctx.items.map((item, i) => ({ json: { ...item.json, [ctx.node.name]: worker }, pairedItem: { item: i } }))];
+      return [
+        ctx.items.map((item, i) => ({
+          json: { ...item.json, [ctx.node.name]: worker },
+          pairedItem: { item: i },
+        })),
+      ];
     },
   });
   const slow = defineNode({
@@ -77,7 +83,22 @@ function nodesOf(worker: string) {
       return [[...ctx.items]];
     },
   });
-  return createRegistry([count, slow]);
+  const answer = defineNode({
+    type: 'answer',
+    version: 1,
+    displayName: 'Answer',
+    description: 'Answers the webhook caller',
+    group: 'utility',
+    params: z.object({}),
+    inputs: 1,
+    outputs: ['main'],
+    execute: (ctx) => ({
+      kind: 'respond',
+      response: { status: 201, headers: { 'x-worker': worker }, body: { ok: true, bytes: undefined } },
+      outputs: [[...ctx.items]],
+    }),
+  });
+  return createRegistry([count, slow, answer]);
 }
 
 const WORKFLOW: WorkflowInput = {
@@ -112,7 +133,13 @@ async function member(name: string, works: boolean): Promise<Member> {
   stores.push(store);
   const engine = new Engine({ runs: store.runs, registry: nodesOf(name), timers: store.timers });
   const executor = works
-    ? new EmbeddedQueue({ engine, runs: store.runs, workflows: store.workflows, slots: store.runs, timers: store.timers })
+    ? new EmbeddedQueue({
+        engine,
+        runs: store.runs,
+        workflows: store.workflows,
+        slots: store.runs,
+        timers: store.timers,
+      })
     : undefined;
   const queue = new BullMqQueue({
     redisUrl: REDIS!,
@@ -182,6 +209,36 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
     assert.equal(stats.waiting + stats.active, 0);
   });
 
+  test('a Respond to Webhook answer comes back to the submitting process through Redis', async () => {
+    const doc = workflowSchema.parse({
+      name: 'answer',
+      nodes: [
+        { id: '1', name: 'Start', type: 'manualTrigger' },
+        { id: '2', name: 'Answer', type: 'answer', position: [200, 0] },
+        { id: '3', name: 'B', type: 'count', position: [400, 0] },
+      ],
+      connections: [
+        { from: 'Start', to: 'Answer' },
+        { from: 'Answer', to: 'B' },
+      ],
+    });
+    await producer.store.workflows.saveWorkflow('wf-answer', doc);
+    const run = await producer.engine.create({
+      workflow: doc,
+      workflowId: 'wf-answer',
+      workflowVersion: 1,
+      mode: 'manual',
+    });
+    const answers: unknown[] = [];
+    const outcome = await producer.queue.submit({ runId: run.id, respond: (r) => answers.push(r) });
+    assert.equal(outcome.run.status, 'succeeded');
+    assert.equal(answers.length, 1);
+    const [a] = answers as { status: number; headers: Record<string, string>; body: unknown }[];
+    assert.equal(a.status, 201);
+    assert.match(a.headers['x-worker'], /^w[12]$/);
+    assert.deepEqual(a.body, { ok: true });
+  });
+
   test('a worker that dies mid-run: the other takes the run over from its checkpoint', async () => {
     const runId = await create();
     hangOnce.add(runId);
@@ -205,6 +262,27 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
 });
 
 describe('scale-out configuration', () => {
+  test('relais worker / webhook / start --no-worker refuse to run without RELAIS_REDIS_URL', async () => {
+    const saved = process.env.RELAIS_REDIS_URL;
+    delete process.env.RELAIS_REDIS_URL;
+    try {
+      for (const argv of [['worker'], ['webhook'], ['start', '--no-worker']]) {
+        const err: string[] = [];
+        const code = await main(argv, { out: () => {}, err: (m) => err.push(m) });
+        assert.equal(code, 2, argv.join(' '));
+        assert.match(err.join('\n'), /needs the scale-out queue: set RELAIS_REDIS_URL/);
+      }
+      const err: string[] = [];
+      assert.equal(
+        await main(['worker', '--concurrency', '0'], { out: () => {}, err: (m) => err.push(m) }),
+        2,
+      );
+      assert.match(err.join('\n'), /--concurrency takes a whole number/);
+    } finally {
+      if (saved !== undefined) process.env.RELAIS_REDIS_URL = saved;
+    }
+  });
+
   test('RELAIS_REDIS_URL needs PostgreSQL', () => {
     assert.throws(() => loadConfig({ RELAIS_REDIS_URL: 'redis://127.0.0.1:6379' }), /needs PostgreSQL/);
     const config = loadConfig({

@@ -111,7 +111,11 @@ function freePort(): Promise<number> {
   });
 }
 
-function relais(args: string[], ready: RegExp, extra: Record<string, string>): Promise<{ proc: ChildProcess; line: string }> {
+function relais(
+  args: string[],
+  ready: RegExp,
+  extra: Record<string, string>,
+): Promise<{ proc: ChildProcess; line: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('RELAIS_')) delete env[name];
   Object.assign(env, {
@@ -131,7 +135,10 @@ function relais(args: string[], ready: RegExp, extra: Record<string, string>): P
   children.push(proc);
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relais ${args[0]} did not start:\n${output}`)), STEP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`relais ${args[0]} did not start:\n${output}`)),
+      STEP_TIMEOUT_MS,
+    );
     proc.stdout!.on('data', (chunk: Buffer) => {
       output += chunk;
       const m = ready.exec(output);
@@ -165,7 +172,10 @@ async function until(what: string, predicate: () => boolean | Promise<boolean>):
   }
 }
 
-test('one ingress + two workers: a SIGKILLed worker loses no run and doubles none', { skip, timeout: 120_000 }, async () => {
+test('one ingress + two workers: a SIGKILLed worker loses no run and doubles none', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'relais-scale-'));
   const counter = await startCounter();
   store = await openStore({ databaseUrl: DATABASE, schema: SCHEMA });
@@ -173,11 +183,16 @@ test('one ingress + two workers: a SIGKILLed worker loses no run and doubles non
   await store.workflows.setActive('scale', true);
 
   const port = await freePort();
-  const ingress = await relais(['start', '--no-worker'], /Relais is running on (\S+)/, { RELAIS_PORT: String(port) });
+  const ingress = await relais(['start', '--no-worker'], /Relais is running on (\S+)/, {
+    RELAIS_PORT: String(port),
+  });
   const url = /on (\S+)/.exec(ingress.line)![1];
+  const workerPorts = [await freePort(), await freePort()];
   const [w1, w2] = await Promise.all(
-    ['1', '2'].map(() =>
-      relais(['worker', '--concurrency', String(PER_WORKER)], /Relais worker is running/, {}),
+    workerPorts.map((workerPort) =>
+      relais(['worker', '--concurrency', String(PER_WORKER)], /Relais worker is running/, {
+        RELAIS_WORKER_PORT: String(workerPort),
+      }),
     ),
   );
 
@@ -193,21 +208,34 @@ test('one ingress + two workers: a SIGKILLed worker loses no run and doubles non
   }
   // Both workers full: 2 runs each inside Slow, the others queued in Redis.
   await until('4 runs inside Slow', () => counter.held.length === 2 * PER_WORKER);
-  const health = (await (await fetch(`${url}/healthz`)).json()) as { role: string; queue: { waiting: number } };
+  const health = (await (await fetch(`${url}/healthz`)).json()) as {
+    role: string;
+    queue: { waiting: number };
+  };
   assert.equal(health.role, 'start');
   assert.equal(health.queue.waiting, RUNS - 2 * PER_WORKER, 'the other runs wait in the queue');
 
   await kill(w1.proc, 'SIGKILL');
-  await until('the killed worker’s calls dropped', () => counter.held.filter((h) => h.lost).length === PER_WORKER);
+  await until(
+    'the killed worker’s calls dropped',
+    () => counter.held.filter((h) => h.lost).length === PER_WORKER,
+  );
   const killed = new Set(counter.held.filter((h) => h.lost).map((h) => h.run));
   counter.release();
 
   const status = async () =>
-    (await store!.db.selectFrom('runs').select(['id', 'status']).where('workflow_id', '=', 'scale').execute()) as {
+    (await store!.db
+      .selectFrom('runs')
+      .select(['id', 'status'])
+      .where('workflow_id', '=', 'scale')
+      .execute()) as {
       id: string;
       status: string;
     }[];
-  await until('every run succeeded', async () => (await status()).filter((r) => r.status === 'succeeded').length === RUNS);
+  await until(
+    'every run succeeded',
+    async () => (await status()).filter((r) => r.status === 'succeeded').length === RUNS,
+  );
   assert.equal((await status()).length, RUNS, 'no run doubled');
 
   for (const run of runIds) {
@@ -225,6 +253,18 @@ test('one ingress + two workers: a SIGKILLed worker loses no run and doubles non
       `steps of run ${run}`,
     );
   }
+  // A worker's only HTTP: its health (role, queue) and its metrics.
+  const workerUrl = `http://127.0.0.1:${workerPorts[1]}`;
+  const workerHealth = (await (await fetch(`${workerUrl}/healthz`)).json()) as {
+    role: string;
+    queue: object;
+  };
+  assert.equal(workerHealth.role, 'worker');
+  assert.ok('leases' in workerHealth.queue);
+  const metrics = await (await fetch(`${workerUrl}/metrics`)).text();
+  assert.match(metrics, /relais_process_role\{role="worker"\} 1/);
+  assert.match(metrics, /relais_runs_finished_total/);
+  assert.equal((await fetch(`${workerUrl}/api/automations`)).status, 404, 'no API on a worker');
   await kill(w2.proc, 'SIGTERM');
   assert.equal(w2.proc.exitCode, 0, 'graceful worker stop');
   await kill(ingress.proc, 'SIGTERM');

@@ -372,10 +372,15 @@ describe('webhook response modes', () => {
 
   it('shutting down answers callers still waiting with 503 instead of holding the server', () =>
     withServer(async (server) => {
-      const wait = { name: 'Wait', type: 'wait', parameters: { resume: 'timeInterval', amount: 1, unit: 'hours' } };
+      const wait = {
+        name: 'Wait',
+        type: 'wait',
+        parameters: { resume: 'timeInterval', amount: 1, unit: 'hours' },
+      };
       const id = await deploy(server, webhookFlow({ path: 'long', responseMode: 'lastNode' }, [wait]));
       const pending = call(server, 'GET', '/webhook/long');
-      for (let i = 0; i < 400 && (await runsOf(server, id))[0]?.status !== 'waiting'; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 400 && (await runsOf(server, id))[0]?.status !== 'waiting'; i++)
+        await new Promise((r) => setTimeout(r, 5));
       const started = Date.now();
       await Promise.all([server.runtime.stop(), pending.then((res) => assert.equal(res.status, 503))]);
       assert.ok(Date.now() - started < 5000, 'no wait for the 5-minute timeout');

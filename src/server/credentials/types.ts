@@ -66,7 +66,8 @@ export const credentialTypes: readonly CredentialType[] = [
   define({
     type: 'jwtAuth',
     displayName: 'JWT Auth',
-    description: 'Verifies (webhooks) or signs (Respond to Webhook) JSON Web Tokens: a shared passphrase (HS*) or PEM keys (RS*/ES*).',
+    description:
+      'Verifies (webhooks) or signs (Respond to Webhook) JSON Web Tokens: a shared passphrase (HS*) or PEM keys (RS*/ES*).',
     schema: z
       .object({
         keyType: z.enum(['passphrase', 'pemKey']).default('passphrase'),
@@ -74,7 +75,20 @@ export const credentialTypes: readonly CredentialType[] = [
         publicKey: z.string().optional(),
         privateKey: secret().optional(),
         algorithm: z
-          .enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'])
+          .enum([
+            'HS256',
+            'HS384',
+            'HS512',
+            'RS256',
+            'RS384',
+            'RS512',
+            'ES256',
+            'ES384',
+            'ES512',
+            'PS256',
+            'PS384',
+            'PS512',
+          ])
           .default('HS256'),
       })
       .strict()
@@ -85,7 +99,8 @@ export const credentialTypes: readonly CredentialType[] = [
   define({
     type: 'hmacAuth',
     displayName: 'HMAC signature',
-    description: "Verifies a webhook's HMAC signature of the raw body (with a timestamp window against replays).",
+    description:
+      "Verifies a webhook's HMAC signature of the raw body (with a timestamp window against replays).",
     schema: z.object({ secret: secret(z.string().min(16)) }).strict(),
   }),
   define({

@@ -12,7 +12,12 @@ export function healthRoutes(deps: ServerDeps): FastifyPluginAsync {
         try {
           await sql`select 1`.execute(deps.store.db);
           if (!deps.process) return { status: 'ok', store: deps.store.dialect };
-          return { status: 'ok', role: deps.process.role, store: deps.store.dialect, queue: await deps.process.queue() };
+          return {
+            status: 'ok',
+            role: deps.process.role,
+            store: deps.store.dialect,
+            queue: await deps.process.queue(),
+          };
         } catch {
           return reply.status(503).send({ status: 'unavailable', store: deps.store.dialect });
         }

@@ -81,11 +81,9 @@ const replySchema = z.object({
 
 type Result = z.infer<typeof resultSchema>;
 
-const bodySchema = z
-  .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
-  .meta({
-    description: 'An n8n workflow export, an array of them, `{ workflows: [...] }`, or an n8n.io template',
-  });
+const bodySchema = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).meta({
+  description: 'An n8n workflow export, an array of them, `{ workflows: [...] }`, or an n8n.io template',
+});
 
 function reportView(report: ConversionReport): Result['report'] {
   return { ...report, credentialsToRecreate: credentialsToRecreate(report) };

@@ -131,7 +131,13 @@ export class WebhookRunner {
    */
   releaseCallers(): void {
     for (const settle of [...this.callers]) {
-      settle(new HttpError(503, 'unavailable', 'The server is shutting down; the run goes on and can be followed by its id'));
+      settle(
+        new HttpError(
+          503,
+          'unavailable',
+          'The server is shutting down; the run goes on and can be followed by its id',
+        ),
+      );
     }
   }
 
