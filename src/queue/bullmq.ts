@@ -14,6 +14,7 @@
  * Respond to Webhook answers cannot cross processes as callbacks: the worker publishes them on a
  * Redis channel named after the run, which the submitting process listens to while it waits.
  */
+import { randomUUID } from 'node:crypto';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { RespondCallback, ResumeInput, RunOutcome } from '../engine/engine.js';
@@ -25,6 +26,8 @@ import type { RunJob, RunQueue } from './contract.js';
 export interface BullRunJob {
   runId: string;
   resume?: ResumeInput;
+  /** Tells this submit's job from another job of the same run (ids are per run). */
+  nonce?: string;
 }
 
 export interface BullMqQueueOptions {
@@ -56,6 +59,9 @@ export interface QueueStats {
   /** Jobs this process' worker holds a lease on. */
   leases: number;
 }
+
+/** A resume behind other jobs of its run tries this many times (each waits for the one in flight). */
+const MAX_RESUME_ATTEMPTS = 10;
 
 /** Times a run's job goes back to the queue after its worker died, before the run is failed. */
 const MAX_STALLS = 5;
@@ -136,15 +142,17 @@ export class BullMqQueue implements RunQueue {
       if (job.resume) data.resume = job.resume;
       // One job id per run, and jobs are removed when they end: a run has at most one job in
       // flight, so no two workers drive it at once (start-up recovery of several processes, a
-      // duplicate delivery). A submit that finds another job of the run joins it when it asks the
-      // same; a resume that finds a different job waits for it to end, then goes on the queue.
-      for (;;) {
+      // duplicate delivery). A plain submit that finds a job of the run joins it; a resume that
+      // finds another job (BullMQ then keeps the old one) waits for it to end and tries again.
+      const before = job.resume ? (await this.opts.runs.getRun(job.runId))?.version : undefined;
+      for (let attempt = 1; ; attempt++) {
+        if (job.resume) data.nonce = randomUUID();
         const added = await this.queue.add('run', data, {
           jobId: `run-${job.runId}`,
           removeOnComplete: true,
           removeOnFail: true,
         });
-        const other = JSON.stringify(added.data.resume ?? null) !== JSON.stringify(data.resume ?? null);
+        const other = job.resume ? await this.isOther(added.id!, data.nonce!, before) : false;
         try {
           await added.waitUntilFinished(this.events);
         } catch (error) {
@@ -152,12 +160,23 @@ export class BullMqQueue implements RunQueue {
           // store says how the run is. A job that failed rejects like the embedded queue does.
           if (!/missing/i.test(String((error as Error).message)) && !other) throw error;
         }
-        if (!other || !data.resume || this.closed) break;
+        if (!other || this.closed || attempt >= MAX_RESUME_ATTEMPTS) break;
       }
       return await this.outcome(job.runId);
     } finally {
       await unlisten?.();
     }
+  }
+
+  /**
+   * Whether the job in Redis under this id is another submit's. Gone already: it ended, and it was
+   * ours unless the run still waits at the version read before (nobody moved it).
+   */
+  private async isOther(id: string, nonce: string, before: number | undefined): Promise<boolean> {
+    const current = await this.queue.getJob(id);
+    if (current) return current.data.nonce !== nonce;
+    const run = await this.opts.runs.getRun(id.slice('run-'.length));
+    return run?.status === 'waiting' && run.version === before;
   }
 
   /** The run as the store has it, and its node outputs rebuilt from the recorded steps. */

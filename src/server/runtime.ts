@@ -14,6 +14,7 @@ import { type Clock, systemClock } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import type { RunStore } from '../engine/ports.js';
 import { createRegistry } from '../nodes/registry.js';
+import { closeSqlPools } from '../nodes/shared/sql/pools.js';
 import { SUBWORKFLOWS } from '../nodes/subworkflow-port.js';
 import { BullMqQueue } from '../queue/bullmq.js';
 import { type ProcessRole, queueStats, registerQueueMetrics, workerProbeApp } from '../queue/bullmq-probe.js';
@@ -23,6 +24,8 @@ import { recoverRuns } from '../queue/recovery.js';
 import { Retention } from '../queue/retention.js';
 import { TimerLoop } from '../queue/timer-loop.js';
 import { openStore, type Store } from '../store/index.js';
+import { TABLES } from '../tables/port.js';
+import { createTableService } from '../tables/service.js';
 import { errorWorkflowHook } from '../triggers/error-workflow.js';
 import { storedActiveWorkflows, TriggerRegistry } from '../triggers/registry.js';
 import { createSubworkflowRunner } from '../triggers/subworkflow-runner.js';
@@ -148,6 +151,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     services: {
       [EMAIL_TEMPLATES.name]: templateSourceOf(store.emailTemplates),
       [BINARY.name]: new BinaryStore({ dataDir: config.dataDir }),
+      [TABLES.name]: createTableService({ store: store.tables, clock }),
       // Execute Workflow nodes; the runner reaches the engine and the queue (created later) lazily.
       [SUBWORKFLOWS.name]: createSubworkflowRunner({
         engine: (): Engine => engine,
@@ -294,6 +298,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         await retention.stop();
         await queue.close();
         await sharedMailer.close();
+        await closeSqlPools();
         await store.close();
         logger.info('relais stopped');
       })();
@@ -346,6 +351,7 @@ async function startWorker(w: {
         await app.close();
         await queue.close();
         await sharedMailer.close();
+        await closeSqlPools();
         await store.close();
         logger.info('relais worker stopped');
       })();

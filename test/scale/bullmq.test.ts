@@ -98,7 +98,22 @@ function nodesOf(worker: string) {
       outputs: [[...ctx.items]],
     }),
   });
-  return createRegistry([count, slow, answer]);
+  const pause = defineNode({
+    type: 'pause',
+    version: 1,
+    displayName: 'Pause',
+    description: 'Waits one day',
+    group: 'flow',
+    params: z.object({}),
+    inputs: 1,
+    outputs: ['main'],
+    execute: (ctx) => ({
+      kind: 'wait',
+      until: new Date(ctx.now().toMillis() + 86_400_000),
+      items: [...ctx.items],
+    }),
+  });
+  return createRegistry([count, slow, answer, pause]);
 }
 
 const WORKFLOW: WorkflowInput = {
@@ -237,6 +252,53 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
     assert.equal(a.status, 201);
     assert.match(a.headers['x-worker'], /^w[12]$/);
     assert.deepEqual(a.body, { ok: true });
+  });
+
+  test('duplicate submits and resumes of one run drive it once', async () => {
+    const plain = await create();
+    const [p1, p2] = await Promise.all([
+      producer.queue.submit({ runId: plain }),
+      producer.queue.submit({ runId: plain }),
+    ]);
+    assert.equal(p1.run.status, 'succeeded');
+    assert.equal(p2.run.status, 'succeeded');
+    assert.deepEqual(
+      calls.get(plain)?.map((c) => c.split('@')[0]),
+      ['A', 'Slow', 'B'],
+    );
+
+    const doc = workflowSchema.parse({
+      name: 'pause',
+      nodes: [
+        { id: '1', name: 'Start', type: 'manualTrigger' },
+        { id: '2', name: 'Pause', type: 'pause', position: [200, 0] },
+        { id: '3', name: 'B', type: 'count', position: [400, 0] },
+      ],
+      connections: [
+        { from: 'Start', to: 'Pause' },
+        { from: 'Pause', to: 'B' },
+      ],
+    });
+    await producer.store.workflows.saveWorkflow('wf-pause', doc);
+    const run = await producer.engine.create({
+      workflow: doc,
+      workflowId: 'wf-pause',
+      workflowVersion: 1,
+      mode: 'manual',
+    });
+    assert.equal((await producer.queue.submit({ runId: run.id })).run.status, 'waiting');
+    const resumes = await Promise.allSettled([
+      producer.queue.submit({ runId: run.id, resume: { by: 'time' } }),
+      producer.queue.submit({ runId: run.id, resume: { by: 'time' } }),
+      producer.queue.submit({ runId: run.id }),
+    ]);
+    assert.ok(resumes.some((r) => r.status === 'fulfilled' && r.value.run.status === 'succeeded'));
+    assert.equal((await producer.store.runs.getRun(run.id))?.status, 'succeeded');
+    assert.deepEqual(
+      calls.get(run.id)?.map((c) => c.split('@')[0]),
+      ['B'],
+      'B ran once',
+    );
   });
 
   test('a worker that dies mid-run: the other takes the run over from its checkpoint', async () => {

@@ -48,6 +48,7 @@ export const MAPPERS: Readonly<Record<string, Mapper>> = {
   splitInBatches: mapSplitInBatches,
   wait: mapWait,
   noOp: passThrough('noOp'),
+  dataTable: passThrough('dataTable'),
   stopAndError: mapStopAndError,
   executeWorkflow: mapExecuteWorkflow,
   respondToWebhook: mapRespondToWebhook,
