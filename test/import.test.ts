@@ -234,6 +234,77 @@ describe('POST /api/automations/import', () => {
     assert.ok(toggle.body.error.details.some((d: { node?: string }) => d.node === 'Notify'));
   });
 
+  it("an imported, activated n8n webhook answers at n8n's URLs as n8n documents for its response mode", async () => {
+    const n8nWebhook = (name: string, parameters: Record<string, unknown>, webhookId: string) => ({
+      parameters,
+      id: `${name}-id`,
+      name,
+      type: 'n8n-nodes-base.webhook',
+      typeVersion: 2,
+      position: [0, 0],
+      webhookId,
+    });
+    const exportWith = (id: string, nodes: unknown[], connections: Record<string, unknown>) => ({
+      id,
+      name: id,
+      nodes,
+      connections,
+      settings: { executionOrder: 'v1' },
+    });
+    const orders = exportWith(
+      'n8n-orders',
+      [
+        n8nWebhook(
+          'Order',
+          { httpMethod: 'POST', path: 'orders/:orderId', responseMode: 'responseNode', options: {} },
+          'f3a1c2d4-0000-4000-8000-000000000001',
+        ),
+        {
+          parameters: {
+            respondWith: 'json',
+            responseBody: '={{ { "received": $json.params.orderId, "total": $json.body.total } }}',
+            options: { responseCode: 201 },
+          },
+          id: 'respond-id',
+          name: 'Respond',
+          type: 'n8n-nodes-base.respondToWebhook',
+          typeVersion: 1.1,
+          position: [220, 0],
+        },
+      ],
+      { Order: { main: [[{ node: 'Respond', type: 'main', index: 0 }]] } },
+    );
+    const ping = exportWith(
+      'n8n-ping',
+      [n8nWebhook('Ping', { path: 'ping', options: {} }, 'f3a1c2d4-0000-4000-8000-000000000002')],
+      {},
+    );
+    const imported = await server.request('POST', '/api/automations/import', {
+      as: 'editor',
+      json: { workflows: [orders, ping] },
+    });
+    assert.equal(imported.status, 201, imported.text);
+    for (const id of ['n8n-orders', 'n8n-ping']) {
+      const toggle = await server.request('PATCH', `/api/automations/${id}/toggle`, {
+        as: 'editor',
+        json: { isActive: true },
+      });
+      assert.equal(toggle.status, 200, toggle.text);
+    }
+    // A path with parameters lives under the webhookId, as in n8n; the Respond node answers.
+    const order = await fetch(`${server.url}/webhook/f3a1c2d4-0000-4000-8000-000000000001/orders/A-42`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ total: 99.5 }),
+    });
+    assert.equal(order.status, 201);
+    assert.deepEqual(await order.json(), { received: 'A-42', total: 99.5 });
+    // responseMode onReceived (n8n's default): 200 {"message":"Workflow was started"}; GET is the default method.
+    const answer = await fetch(`${server.url}/webhook/ping`);
+    assert.equal(answer.status, 200);
+    assert.deepEqual(await answer.json(), { message: 'Workflow was started' });
+  });
+
   it('takes one export, keeps a free n8n id, reports a taken one as a conflict', async () => {
     const one = await server.request('POST', '/api/automations/import', {
       as: 'editor',
