@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { BinaryStore } from '../binary/store.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../engine/clock.js';
 import type { Engine } from '../engine/engine.js';
@@ -30,6 +31,8 @@ export interface ServerDeps {
   clock: Clock;
   logger: Logger;
   audit: AuditSink;
+  /** Where uploaded files go (webhook multipart and binary bodies); inline in items when absent. */
+  binary?: Pick<BinaryStore, 'put'>;
   /** Trigger kinds (webhook, schedule, ...): activation of automations. */
   triggers: TriggerRegistry;
   /** Encrypted credentials; also the engine's credential resolver. */

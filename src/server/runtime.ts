@@ -133,6 +133,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const triggers = new TriggerRegistry(registry);
   const webhooks = { trigger: new WebhookTrigger({ clock }), waiters: new WebhookWaiters() };
   triggers.register(webhooks.trigger);
+  // Files carried by items: written under the data directory, never into run rows.
+  const binary = new BinaryStore({ dataDir: config.dataDir });
   const engine: Engine = new Engine({
     runs: opts.runStore ?? store.runs,
     registry,
@@ -150,7 +152,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     credentials: (node, slot) => credentials.resolve(node, slot),
     services: {
       [EMAIL_TEMPLATES.name]: templateSourceOf(store.emailTemplates),
-      [BINARY.name]: new BinaryStore({ dataDir: config.dataDir }),
+      [BINARY.name]: binary,
       [TABLES.name]: createTableService({ store: store.tables, clock }),
       // Execute Workflow nodes; the runner reaches the engine and the queue (created later) lazily.
       [SUBWORKFLOWS.name]: createSubworkflowRunner({
@@ -253,6 +255,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     credentials,
     metrics,
     webhooks,
+    binary,
     process: { role, queue: stats },
   });
   let url: string;

@@ -208,6 +208,28 @@ describe('webhook bodies', () => {
       assert.equal(Buffer.from(photos0.data, 'base64').toString(), 'img1');
       assert.equal(photos1.fileName, 'b.png');
 
+      // A large file is written under the data directory, not kept in the run's trigger items.
+      const big = new FormData();
+      big.append('scan', new Blob([Buffer.alloc(200_000, 7)], { type: 'image/png' }), 'scan.png');
+      const stored = await send(server, '/webhook/upload', { body: big });
+      assert.equal(stored.status, 202, stored.text);
+      const scan = stored.body.binary.scan;
+      assert.equal(scan.data, undefined);
+      assert.match(scan.id, /^fs:/);
+      assert.deepEqual(
+        { mimeType: scan.mimeType, fileName: scan.fileName, fileSize: scan.fileSize },
+        { mimeType: 'image/png', fileName: 'scan.png', fileSize: 200_000 },
+      );
+      const [run] = await server.runtime.store.runs
+        .listRunsByStatus(['succeeded'], 1000)
+        .then((runs) =>
+          runs.filter(
+            (r) => (r.triggerItems[0]?.binary?.scan as { id?: string } | undefined)?.id === scan.id,
+          ),
+        );
+      assert.ok(run, 'the run keeps a reference');
+      assert.ok(JSON.stringify(run.triggerItems).length < 2_000, 'not the bytes');
+
       await echoHook(server, 'named', { options: { binaryPropertyName: 'upload' } });
       const named = await send(server, '/webhook/named', { body: form });
       assert.deepEqual(Object.keys(named.body.binary).sort(), ['upload0', 'upload1', 'upload2']);

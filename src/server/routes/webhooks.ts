@@ -52,6 +52,7 @@ export async function registerWebhooks(app: App, deps: ServerDeps): Promise<void
     logger: deps.logger,
     publicUrl: deps.config.publicUrl,
     maxBodyBytes: deps.config.maxBodyBytes,
+    binary: deps.binary,
     responseTimeoutMs: deps.config.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
     observe: (o) => deps.metrics.observeWebhook(o),
   });

@@ -12,8 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BinaryStore } from '../../binary/store.js';
 import type { Clock } from '../../engine/clock.js';
 import type { Engine } from '../../engine/engine.js';
+import type { BinaryData } from '../../engine/items.js';
 import type { RunStore } from '../../engine/ports.js';
 import { HTTP_METHODS, type HttpMethod } from '../../nodes/webhook.node.js';
 import type { RunQueue } from '../../queue/contract.js';
@@ -50,6 +52,8 @@ export interface WebhookIngressOptions {
   publicUrl: string;
   /** Default body limit (RELAIS_MAX_BODY); a webhook's `maxBody` overrides it. */
   maxBodyBytes: number;
+  /** Stores uploaded files under the run (large ones on disk, not in the run's trigger items). */
+  binary?: Pick<BinaryStore, 'put'>;
   /** How long `lastNode` / `responseNode` callers wait before a 504 (a webhook's `responseTimeout` overrides it). */
   responseTimeoutMs: number;
   /** Webhook latency, once per answered request (src/server/metrics.ts `observeWebhook`). */
@@ -291,6 +295,7 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
     }
 
     try {
+      if (opts.binary && item.binary) item.binary = await storeFiles(opts.binary, item.binary, runId);
       await opts.engine.create({
         runId,
         workflow: reg.workflow,
@@ -324,6 +329,26 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
   }
 
   return runner;
+}
+
+/** Files parsed from the request go through the binary store: past its inline limit, onto disk. */
+async function storeFiles(
+  store: Pick<BinaryStore, 'put'>,
+  files: Record<string, BinaryData>,
+  runId: string,
+): Promise<Record<string, BinaryData>> {
+  const stored: Record<string, BinaryData> = {};
+  for (const [key, file] of Object.entries(files)) {
+    stored[key] =
+      file.data === undefined
+        ? file
+        : await store.put(
+            Buffer.from(file.data, 'base64'),
+            { mimeType: file.mimeType, fileName: file.fileName },
+            runId,
+          );
+  }
+  return stored;
 }
 
 function responseHeaders(reg: WebhookMatch['registration']): Record<string, string> {
