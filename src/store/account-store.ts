@@ -8,6 +8,7 @@ import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { ApiKeysTable, Database, UsersTable } from './schema.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 export interface UserRecord {
   id: string;
@@ -489,10 +490,4 @@ function apiKeyFromRow(codec: ValueCodec, row: Selectable<ApiKeysTable>): ApiKey
     lastUsedAt: date(row.last_used_at),
     revokedAt: date(row.revoked_at),
   };
-}
-
-/** SQLite: SQLITE_CONSTRAINT_UNIQUE; PostgreSQL: unique_violation (23505). */
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }

@@ -8,6 +8,7 @@ import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { CredentialsTable } from './schema.js';
 import { nameContains } from './search.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 export interface CredentialRecord {
   id: string;
@@ -153,12 +154,6 @@ export function createCredentialStore(dialect: StoreDialect): CredentialStore {
       return result.numDeletedRows > 0n;
     },
   };
-}
-
-/** A unique constraint refused the write: better-sqlite3 and pg name it differently. */
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 function credentialFromRow(codec: ValueCodec, row: Selectable<CredentialsTable>): CredentialRecord {

@@ -9,6 +9,7 @@ import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { DbBool, DbDate, DbJson } from './schema.js';
 import { nameContains } from './search.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 export interface EmailTemplatesTable {
   id: string;
@@ -183,12 +184,6 @@ export function createEmailTemplateStore(dialect: StoreDialect): EmailTemplateSt
       return result.numDeletedRows > 0n;
     },
   };
-}
-
-/** A unique constraint refused the write: better-sqlite3 and pg name it differently. */
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 function templateFromRow(codec: ValueCodec, row: Selectable<EmailTemplatesTable>): EmailTemplateRecord {

@@ -11,6 +11,9 @@ import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { DialectCapabilities, DialectName, StoreDialect, ValueCodec } from './dialects/types.js';
 import type { Database, DbDate, DbJson } from './schema.js';
 import { nameContains } from './search.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+export { isUniqueViolation };
 
 export type DataTablesTable = {
   id: string;
@@ -191,10 +194,4 @@ function recordFromRow(codec: ValueCodec, row: Selectable<DataTablesTable>): Dat
     createdAt: codec.readDate(row.created_at),
     updatedAt: codec.readDate(row.updated_at),
   };
-}
-
-/** A unique constraint refused the write: better-sqlite3 and pg name it differently. */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
