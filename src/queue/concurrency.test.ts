@@ -5,54 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { z } from 'zod';
 import { ManualClock } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import type { RunStore } from '../engine/ports.js';
 import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { createRegistry } from '../nodes/registry.js';
-import { defineNode } from '../nodes/sdk.js';
 import { openStore, type Store } from '../store/index.js';
 import { slotGroupOf } from './concurrency.js';
 import { EmbeddedQueue, MAX_DRIVER_FAILURES } from './embedded.js';
+import { dayWaitNode, gateNode } from './test-nodes.js';
 import { TimerLoop } from './timer-loop.js';
 
-/** Holds its run until the test opens the gate: shows which runs execute at once. */
-const gates = new Map<string, () => void>();
-const started: string[] = [];
-const gateNode = defineNode({
-  type: 'slotGate',
-  version: 1,
-  displayName: 'Gate',
-  description: 'Waits for the test',
-  group: 'utility',
-  params: z.object({}),
-  inputs: 1,
-  outputs: ['main'],
-  async execute(ctx) {
-    started.push(ctx.execution.id);
-    await new Promise<void>((resolve) => gates.set(ctx.execution.id, resolve));
-    return [[...ctx.items]];
-  },
-});
-/** Pauses its run for a day (a timer row), then the gate holds it again. */
-const pauseNode = defineNode({
-  type: 'slotPause',
-  version: 1,
-  displayName: 'Pause',
-  description: 'Waits one day',
-  group: 'flow',
-  params: z.object({}),
-  inputs: 1,
-  outputs: ['main'],
-  execute: (ctx) => ({
-    kind: 'wait',
-    until: new Date(ctx.now().toMillis() + 86_400_000),
-    items: [...ctx.items],
-  }),
-});
+const { node: gateNodeDef, gates, started } = gateNode('slotGate');
+const pauseNode = dayWaitNode('slotPause');
 
-const registry = createRegistry([gateNode, pauseNode]);
+const registry = createRegistry([gateNodeDef, pauseNode]);
 const stores: Store[] = [];
 after(async () => {
   for (const s of stores) await s.close();

@@ -1,53 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { z } from 'zod';
 import { ManualClock } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import type { RunStore } from '../engine/ports.js';
 import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { createRegistry } from '../nodes/registry.js';
-import { defineNode } from '../nodes/sdk.js';
 import { openStore, type Store } from '../store/index.js';
 import { EmbeddedQueue } from './embedded.js';
 import { recoverRuns } from './recovery.js';
+import { dayWaitNode, gateNode } from './test-nodes.js';
 import { TimerLoop } from './timer-loop.js';
 
-/** A node that holds its run until the test opens its gate: shows which runs execute at once. */
-const gates = new Map<string, () => void>();
-const started: string[] = [];
-const gateNode = defineNode({
-  type: 'gate',
-  version: 1,
-  displayName: 'Gate',
-  description: 'Waits for the test',
-  group: 'utility',
-  params: z.object({}),
-  inputs: 1,
-  outputs: ['main'],
-  async execute(ctx) {
-    started.push(ctx.execution.id);
-    await new Promise<void>((resolve) => gates.set(ctx.execution.id, resolve));
-    return [[...ctx.items]];
-  },
-});
+const { node: gateNodeDef, gates, started } = gateNode('gate');
+const sleepNode = dayWaitNode('sleepDay');
 
-const sleepNode = defineNode({
-  type: 'sleepDay',
-  version: 1,
-  displayName: 'Sleep',
-  description: 'Waits one day',
-  group: 'flow',
-  params: z.object({}),
-  inputs: 1,
-  outputs: ['main'],
-  execute: (ctx) => ({
-    kind: 'wait',
-    until: new Date(ctx.now().toMillis() + 86_400_000),
-    items: [...ctx.items],
-  }),
-});
-
-const registry = createRegistry([gateNode, sleepNode]);
+const registry = createRegistry([gateNodeDef, sleepNode]);
 const stores: Store[] = [];
 after(async () => {
   for (const s of stores) await s.close();
