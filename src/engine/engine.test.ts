@@ -407,11 +407,11 @@ describe('engine', () => {
   test('a run that crashed mid-way continues from its checkpoint; completed nodes do not run again', async () => {
     executions.clear();
     const store = new MemoryRunStore();
-    let failAt = 2; // the process "dies" while recording the third step
+    let failAt = 2; // the process "dies" while writing the third commit (node B's step)
     const crashing: RunStore = Object.create(store);
-    crashing.recordStep = async (...args) => {
+    crashing.commit = async (...args) => {
       if (failAt-- === 0) throw new Error('process killed');
-      return store.recordStep(...args);
+      return store.commit(...args);
     };
     const workflow = workflowSchema.parse({
       name: 'crash',

@@ -20,6 +20,7 @@ import { createNodeContext, type RunScope } from './node-context.js';
 import {
   applyAlwaysOutputData,
   fillPairedItems,
+  firstErrorCause,
   normaliseOutputs,
   outputsAfterFailure,
   routeErrorItems,
@@ -27,6 +28,7 @@ import {
 import type {
   Checkpoint,
   FrontierEntry,
+  RunCommit,
   RunRecord,
   RunStore,
   StepOutputRef,
@@ -120,7 +122,13 @@ interface DriveState {
   respond?: RespondCallback;
   /** Failed attempts of the node on top of the stack (retries pending). */
   attempts: Record<string, number>;
+  /** Steps of replay-safe nodes made since the last commit (written with the next one). */
+  pending: StepRecord[];
 }
+
+/** Deferred steps are committed once this many have piled up, or once the oldest is this old. */
+const MAX_DEFERRED_STEPS = 64;
+const MAX_DEFERRED_MS = 1000;
 
 /** The timer that wakes a waiting run: one per pause, named after the run's version once paused. */
 export function resumeTimer(runId: string, version: number, dueAt: Date): TimerRequest {
@@ -136,6 +144,8 @@ export class Engine {
   private readonly logger: NodeLogger;
   private readonly hooks: EngineHooks;
   private readonly controllers = new Map<string, AbortController>();
+  /** Runs created by this engine and not driven yet: they have no steps to read back. */
+  private readonly fresh = new WeakSet<RunRecord>();
 
   constructor(private readonly opts: EngineOptions) {
     this.runs = opts.runs;
@@ -154,7 +164,7 @@ export class Engine {
   /** Creates a queued run (for a queue or a worker to drive later). */
   async create(input: StartRun): Promise<RunRecord> {
     const startNode = input.startNode ?? this.findTrigger(input.workflow);
-    return this.runs.createRun({
+    const run = await this.runs.createRun({
       id: input.runId ?? randomUUID(),
       workflowId: input.workflowId,
       workflowVersion: input.workflowVersion ?? 1,
@@ -170,6 +180,8 @@ export class Engine {
         nodeState: {},
       },
     });
+    this.fresh.add(run);
+    return run;
   }
 
   /** Drives a queued or interrupted run from its checkpoint (completed steps are not executed again). */
@@ -185,11 +197,11 @@ export class Engine {
         `Run ${run.id} waits for a ${wait.resumeOn}; it cannot be continued without one`,
       );
     }
-    const state = await this.load(run, workflow, opts.active ?? false);
+    const { state, steps } = await this.load(run, workflow, opts.active ?? false);
     state.respond = opts.respond;
     this.hooks.onRunStart?.(state.run);
     try {
-      if (wait) await this.endWait(state, wait, opts.resume ?? { by: 'time' });
+      if (wait) await this.endWait(state, steps, wait, opts.resume ?? { by: 'time' });
       await this.drive(state);
     } finally {
       this.controllers.delete(run.id);
@@ -225,7 +237,16 @@ export class Engine {
     return chosen.name;
   }
 
-  private async load(run: RunRecord, workflow: Workflow, active: boolean): Promise<DriveState> {
+  /**
+   * The drive's state from the run's checkpoint and steps. The run stays queued/waiting in the store
+   * until the first commit: a drive that reaches its end or next pause through replay-safe nodes
+   * only writes once (see `commit`).
+   */
+  private async load(
+    run: RunRecord,
+    workflow: Workflow,
+    active: boolean,
+  ): Promise<{ state: DriveState; steps: StepRecord[] }> {
     const controller = new AbortController();
     this.controllers.set(run.id, controller);
     const graph = buildGraph(workflow, (n) => this.registry.get(n.type));
@@ -234,7 +255,9 @@ export class Engine {
     let nextSeq = 0;
     // Replaying the recorded steps rebuilds what expressions may reference (`$('X')`) and the
     // outputs the frontier points at; nothing is executed again.
-    for (const step of await this.runs.listSteps(run.id)) {
+    const steps = this.fresh.has(run) ? [] : await this.runs.listSteps(run.id);
+    this.fresh.delete(run);
+    for (const step of steps) {
       nextSeq = Math.max(nextSeq, step.seq + 1);
       if (step.status === 'waiting' || step.status === 'retried') continue;
       const outputs = step.output ?? [];
@@ -242,19 +265,6 @@ export class Engine {
       runData.add(step.nodeName, { outputs, sources: step.sources });
     }
     const checkpoint = run.checkpoint ?? { stack: [], waiting: [], nodeState: {} };
-    let current = run;
-    if (run.status === 'queued' || run.status === 'waiting') {
-      const moved = await this.runs.transition(run.id, run.version, 'running', {
-        startedAt: run.startedAt ?? this.clock.now(),
-      });
-      if (!moved.ok) throw new StaleRunError(`Run ${run.id} is no longer ${run.status} (${moved.reason})`);
-      current = {
-        ...run,
-        status: 'running',
-        version: moved.version,
-        startedAt: run.startedAt ?? this.clock.now(),
-      };
-    }
     const scope: RunScope = {
       runId: run.id,
       mode: run.mode,
@@ -274,8 +284,8 @@ export class Engine {
         return this.opts.credentials(node, name);
       },
     };
-    return {
-      run: current,
+    const state: DriveState = {
+      run,
       workflow,
       graph,
       runData,
@@ -285,7 +295,9 @@ export class Engine {
       stepOutputs,
       nextSeq,
       scope,
+      pending: [],
     };
+    return { state, steps };
   }
 
   private async drive(state: DriveState): Promise<void> {
@@ -320,10 +332,16 @@ export class Engine {
     let command: NodeCommand | undefined;
     let failure: ErrorDetails | undefined;
 
-    if (node.disabled) {
+    const def = node.disabled ? undefined : this.registry.get(node.type)!;
+    const replaySafe = def ? def.replaySafe === true : true;
+    // A node with effects outside the run starts only once the store has the run as running here
+    // and everything before it: a second driver is refused, and a crash re-runs it at most once.
+    if (!replaySafe && (state.pending.length > 0 || state.run.status !== 'running'))
+      await this.commit(state, 'running', { redo: entry });
+
+    if (!def) {
       outputs = normaliseOutputs([inputs[0] ?? []], 1);
     } else {
-      const def = this.registry.get(node.type)!;
       const ctx = createNodeContext(state.scope, {
         node,
         def,
@@ -361,6 +379,17 @@ export class Engine {
         else outputs = outputsAfterFailure(node, inputs[0] ?? [], details.message, outputNames.length);
         if (node.onError !== 'stop') logs.push(`error (continued): ${details.message}`);
       }
+      // n8n retries a node that continued on fail too (WorkflowExecute's `didContinueOnFail`): items
+      // the node turned into errors make the whole node try again while tries are left; after the
+      // last try they go on as the node made them.
+      const cause =
+        outputs && node.retry && node.onError !== 'stop' ? firstErrorCause(outputs, inputs) : undefined;
+      if (cause !== undefined) {
+        const failed = (state.attempts[node.name] ?? 0) + 1;
+        const delay = retryDelay(node.retry, cause, failed, this.opts.random);
+        const details = errorDetails(cause, node.name);
+        if (delay !== undefined) return this.retryLater(state, node, entry, inputs, details, delay, failed);
+      }
       if (outputs) {
         if (node.onError === 'errorOutput') routeErrorItems(outputs);
         fillPairedItems(outputs, inputs[0] ?? []);
@@ -392,7 +421,7 @@ export class Engine {
       state.runData.add(node.name, { outputs: [], sources: entry.sources });
       // The failed entry stays on top of the checkpoint: what a retry from the failure runs first.
       state.frontier.stack.push(entry);
-      await this.record(state, step);
+      this.stage(state, step);
       await this.finish(state, 'failed', failure);
       return 'stop';
     }
@@ -404,8 +433,8 @@ export class Engine {
         resumeOn: command.webhook ? 'webhook' : command.event ? 'event' : 'time',
         ...(command.timeoutOutput !== undefined ? { timeoutOutput: command.timeoutOutput } : {}),
       };
-      await this.record(state, step, wait);
-      await this.pause(state, command.until ?? null);
+      this.stage(state, step);
+      await this.pause(state, command.until ?? null, wait);
       return 'stop';
     }
     delete state.attempts[node.name];
@@ -415,7 +444,8 @@ export class Engine {
     }
 
     this.complete(state, node.name, outputs ?? [], seq, entry.sources);
-    await this.record(state, step);
+    this.stage(state, step);
+    if (!replaySafe || this.deferredTooLong(state)) await this.commit(state, 'running');
     return 'next';
   }
 
@@ -448,7 +478,7 @@ export class Engine {
     state.attempts[node.name] = failed;
     state.frontier.stack.push(entry);
     const now = this.clock.now();
-    await this.record(state, {
+    this.stage(state, {
       runId: state.run.id,
       seq: state.nextSeq++,
       nodeId: node.id,
@@ -471,9 +501,14 @@ export class Engine {
   }
 
   /** Ends a wait: by time (the Wait node's items, or the timeout branch) or with a webhook/event's items. */
-  private async endWait(state: DriveState, wait: WaitState, resume: ResumeInput): Promise<void> {
+  private async endWait(
+    state: DriveState,
+    steps: StepRecord[],
+    wait: WaitState,
+    resume: ResumeInput,
+  ): Promise<void> {
     const node = state.graph.nodes.get(wait.node);
-    const waiting = (await this.runs.listSteps(state.run.id)).find((s) => s.seq === wait.step);
+    const waiting = steps.find((s) => s.seq === wait.step);
     if (!node || !waiting)
       throw new NonRetryableError(`Run ${state.run.id} has no waiting step ${wait.step}`);
     const count = state.graph.outputs.get(node.name)?.length ?? 1;
@@ -484,7 +519,7 @@ export class Engine {
     const now = this.clock.now();
     const seq = state.nextSeq++;
     this.complete(state, node.name, outputs, seq, waiting.sources);
-    await this.record(state, {
+    this.stage(state, {
       ...waiting,
       seq,
       status: 'succeeded',
@@ -495,7 +530,12 @@ export class Engine {
       output: outputs,
       logs: [`wait ended by ${timedOut ? 'timeout' : resume.by}`],
     });
-    if (resume.by !== 'time') await this.opts.timers?.cancelForRun(state.run.id);
+    if (resume.by !== 'time') {
+      // The run's timeout timer goes only once the store has the run running again: cancelled
+      // first, a crash in between would leave a waiting run that nothing wakes.
+      await this.commit(state, 'running');
+      await this.opts.timers?.cancelForRun(state.run.id);
+    }
   }
 
   /** The targets of every output that has items, in v1 order across outputs (top-left first). */
@@ -530,39 +570,60 @@ export class Engine {
     };
   }
 
-  private async record(state: DriveState, step: StepRecord, wait?: WaitState): Promise<void> {
-    const result = await this.runs.recordStep(
-      state.run.id,
-      state.run.version,
-      step,
-      this.checkpoint(state, wait),
+  /** A finished step, kept for the next commit (which its node may ask for at once). */
+  private stage(state: DriveState, step: StepRecord): void {
+    state.pending.push(step);
+    state.run = { ...state.run, currentNode: step.nodeName };
+  }
+
+  private deferredTooLong(state: DriveState): boolean {
+    const oldest = state.pending[0];
+    return (
+      state.pending.length >= MAX_DEFERRED_STEPS ||
+      (oldest !== undefined && this.clock.now().getTime() - oldest.finishedAt.getTime() >= MAX_DEFERRED_MS)
     );
-    if (!result.ok) throw new StaleRunError(`Run ${state.run.id} changed elsewhere (${result.reason})`);
-    state.run = { ...state.run, version: result.version, currentNode: step.nodeName };
-    this.hooks.onStepFinish?.(state.run, step);
+  }
+
+  /**
+   * Writes the staged steps with the frontier and moves the run to `to`, in one store transaction
+   * refused if anyone moved the run since this drive last wrote (ARCHITECTURE "Checkpoints").
+   * `redo`: the entry about to execute, kept on the saved stack so a crash runs it again.
+   */
+  private async commit(
+    state: DriveState,
+    to: RunStatus,
+    opts: { patch?: RunCommit['patch']; wait?: WaitState; redo?: FrontierEntry } = {},
+  ): Promise<void> {
+    const { run } = state;
+    const checkpoint = this.checkpoint(state, opts.wait);
+    if (opts.redo) checkpoint.stack = [...checkpoint.stack, opts.redo];
+    const patch = { ...(run.startedAt === null && { startedAt: this.clock.now() }), ...opts.patch };
+    const steps = state.pending;
+    const result = await this.runs.commit(run.id, run.version, {
+      from: run.status,
+      to,
+      steps,
+      checkpoint,
+      patch,
+    });
+    if (!result.ok) throw new StaleRunError(`Run ${run.id} changed elsewhere (${result.reason})`);
+    state.pending = [];
+    state.run = { ...run, ...patch, status: to, version: result.version };
+    for (const step of steps) this.hooks.onStepFinish?.(state.run, step);
   }
 
   /**
    * The run waits (holding no memory): a due time becomes a timer row. The timer is scheduled
-   * after the transition with an id derived from the paused run's version, so a crash in between
-   * is repaired by scheduling it again at start (src/queue/recovery.ts), never doubled.
+   * after the commit with an id derived from the paused run's version, so a crash in between is
+   * repaired by scheduling it again at start (src/queue/recovery.ts), never doubled.
    */
-  private async pause(state: DriveState, waitTill: Date | null): Promise<void> {
-    const result = await this.runs.transition(state.run.id, state.run.version, 'waiting', { waitTill });
-    if (!result.ok) throw new StaleRunError(`Run ${state.run.id} changed elsewhere (${result.reason})`);
-    state.run = { ...state.run, status: 'waiting', version: result.version, waitTill };
-    if (waitTill) await this.opts.timers?.schedule(resumeTimer(state.run.id, result.version, waitTill));
+  private async pause(state: DriveState, waitTill: Date | null, wait?: WaitState): Promise<void> {
+    await this.commit(state, 'waiting', { patch: { waitTill }, wait });
+    if (waitTill) await this.opts.timers?.schedule(resumeTimer(state.run.id, state.run.version, waitTill));
   }
 
   private async finish(state: DriveState, status: RunStatus, error: ErrorDetails | null): Promise<void> {
-    const finishedAt = this.clock.now();
-    const result = await this.runs.transition(state.run.id, state.run.version, status, {
-      error,
-      finishedAt,
-      checkpoint: this.checkpoint(state),
-    });
-    if (!result.ok) throw new StaleRunError(`Run ${state.run.id} changed elsewhere (${result.reason})`);
-    state.run = { ...state.run, status, error, finishedAt, version: result.version };
+    await this.commit(state, status, { patch: { error, finishedAt: this.clock.now() } });
     this.hooks.onRunFinish?.(state.run);
   }
 }

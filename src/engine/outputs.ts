@@ -3,7 +3,7 @@
  * per-item errors moved to the `error` output, `alwaysOutputData`, and the outcomes of a node
  * that failed but continues.
  */
-import { isErrorItem } from '../nodes/sdk.js';
+import { errorItemCause, isErrorItem } from '../nodes/sdk.js';
 import type { Item } from './items.js';
 import type { WorkflowNode } from './workflow.js';
 
@@ -40,6 +40,21 @@ export function routeErrorItems(outputs: Item[][]): void {
     for (const item of outputs[k]) (isErrorItem(item) ? errorOutput : kept).push(item);
     outputs[k] = kept;
   }
+}
+
+/**
+ * The error behind the first item a node turned into an error (continue on fail), if any. Error
+ * items it merely passed on from its inputs are not its own failures.
+ */
+export function firstErrorCause(outputs: readonly Item[][], inputs: readonly (readonly Item[])[]): unknown {
+  const passedOn = new Set(inputs.flat());
+  for (const items of outputs) {
+    for (const item of items) {
+      if (isErrorItem(item) && !passedOn.has(item))
+        return errorItemCause(item) ?? new Error(String(item.json.error));
+    }
+  }
+  return undefined;
 }
 
 /** `alwaysOutputData`: a node that produced nothing hands on one empty item. */

@@ -117,23 +117,40 @@ export type TransitionResult =
   | { ok: true; version: number }
   | { ok: false; reason: 'stale' | 'not_found' | 'invalid_transition'; status?: RunStatus };
 
+/** Columns a transition may set besides the status: `undefined` keeps, `null` clears. */
+export interface RunPatch {
+  error?: ErrorDetails | null;
+  startedAt?: Date;
+  finishedAt?: Date;
+  waitTill?: Date | null;
+  checkpoint?: Checkpoint | null;
+}
+
+/**
+ * One checkpoint of a drive: the steps made since the last one, the new frontier, and the run's
+ * move from the status the driver saw (`from`) to `to` — `running` to go on, or a pause or an end.
+ * A queued or waiting run may end in the same commit that starts it (`queued → running →
+ * succeeded`): see `canCommit` in run-state.ts.
+ */
+export interface RunCommit {
+  from: RunStatus;
+  to: RunStatus;
+  steps: readonly StepRecord[];
+  checkpoint: Checkpoint;
+  patch?: Omit<RunPatch, 'checkpoint'>;
+}
+
 export interface RunStore {
   createRun(run: NewRun): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | null>;
   /** Moves a run to a new status if it is at `expectedVersion` and the transition is allowed. */
-  transition(
-    id: string,
-    expectedVersion: number,
-    to: RunStatus,
-    patch?: {
-      error?: ErrorDetails | null;
-      startedAt?: Date;
-      finishedAt?: Date;
-      waitTill?: Date | null;
-      checkpoint?: Checkpoint | null;
-    },
-  ): Promise<TransitionResult>;
-  /** Atomically appends a step and saves the new checkpoint, if the run is `running` at `expectedVersion`. */
+  transition(id: string, expectedVersion: number, to: RunStatus, patch?: RunPatch): Promise<TransitionResult>;
+  /**
+   * Writes a commit in one transaction if the run is at `expectedVersion` in status `from`:
+   * appends its steps, saves the checkpoint (and the last step's node as the current node).
+   */
+  commit(id: string, expectedVersion: number, commit: RunCommit): Promise<TransitionResult>;
+  /** A commit of one step of a running run that stays running. */
   recordStep(
     id: string,
     expectedVersion: number,

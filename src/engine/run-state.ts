@@ -27,6 +27,17 @@ export function canTransition(from: RunStatus, to: RunStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
+/**
+ * Whether one commit may move a run from `from` to `to`: staying `running`, directly, or through
+ * `running` (a queued or waiting run whose drive reached its end or next pause before anything had
+ * to be written: `queued → running → succeeded`, `waiting → running → waiting`).
+ */
+export function canCommit(from: RunStatus, to: RunStatus): boolean {
+  const fromRunning = to === 'running' || canTransition('running', to);
+  if (from === 'running') return fromRunning;
+  return canTransition(from, to) || (canTransition(from, 'running') && fromRunning);
+}
+
 export function allowedSources(to: RunStatus): RunStatus[] {
   return RUN_STATUSES.filter((from) => TRANSITIONS[from].includes(to));
 }

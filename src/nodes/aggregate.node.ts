@@ -51,6 +51,7 @@ export const aggregateNode = defineNode({
   displayName: 'Aggregate',
   description: 'Combine a field from many items into a list in a single item.',
   group: 'transform',
+  replaySafe: true,
   params: aggregateParams,
   inputs: 1,
   outputs: ['main'],

@@ -23,6 +23,7 @@ export const codeNode = defineNode({
   displayName: 'Code',
   description: 'Runs custom JavaScript on the items, in a sandbox with a time and memory limit.',
   group: 'transform',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['main'],

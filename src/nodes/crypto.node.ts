@@ -122,6 +122,7 @@ export const cryptoNode = defineNode({
   displayName: 'Crypto',
   description: 'Hash, HMAC or sign a value, or generate a random string or UUID.',
   group: 'transform',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['main'],

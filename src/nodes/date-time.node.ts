@@ -208,6 +208,7 @@ export const dateTimeNode = defineNode({
   displayName: 'Date & Time',
   description: 'Manipulate date and time values.',
   group: 'transform',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['main'],

@@ -12,6 +12,7 @@ export const errorTriggerNode = defineNode({
   displayName: 'Error Trigger',
   description: 'Starts when a run of a workflow that names this one as its error workflow fails.',
   group: 'trigger',
+  replaySafe: true,
   params: z.object({}).loose(),
   inputs: 0,
   outputs: ['main'],

@@ -36,6 +36,7 @@ export const eventTriggerNode = defineNode({
   displayName: 'Event Trigger',
   description: 'Starts the workflow when an application sends a matching event (POST /api/events)',
   group: 'trigger',
+  replaySafe: true,
   params: eventTriggerParams,
   inputs: 0,
   outputs: ['main'],

@@ -32,6 +32,7 @@ export const executeWorkflowTriggerNode = defineNode({
   displayName: 'Execute Workflow Trigger',
   description: 'Starts the workflow when another workflow calls it (Execute Workflow node).',
   group: 'trigger',
+  replaySafe: true,
   params,
   inputs: 0,
   outputs: ['main'],

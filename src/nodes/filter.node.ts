@@ -15,6 +15,7 @@ export const filterNode = defineNode({
   displayName: 'Filter',
   description: 'Keeps the items that match the conditions and discards the others.',
   group: 'transform',
+  replaySafe: true,
   params: conditionNodeParams,
   inputs: 1,
   outputs: ['kept', 'discarded'],

@@ -207,6 +207,7 @@ export const htmlNode = defineNode({
   displayName: 'HTML',
   description: 'Extract content from HTML, build HTML from a template, or turn items into an HTML table.',
   group: 'transform',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['main'],

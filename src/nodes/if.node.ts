@@ -14,6 +14,7 @@ export const ifNode = defineNode({
   displayName: 'If',
   description: 'Routes each item to the true or false output depending on conditions.',
   group: 'flow',
+  replaySafe: true,
   params: conditionNodeParams,
   inputs: 1,
   outputs: ['true', 'false'],

@@ -21,6 +21,7 @@ export const limitNode = defineNode({
   displayName: 'Limit',
   description: 'Restrict the number of items.',
   group: 'transform',
+  replaySafe: true,
   params: limitParams,
   inputs: 1,
   outputs: ['main'],

@@ -11,6 +11,7 @@ export const manualTriggerNode = defineNode({
   displayName: 'Manual Trigger',
   description: 'Starts the workflow when run by hand or from the CLI.',
   group: 'trigger',
+  replaySafe: true,
   params: z.object({}).loose(),
   inputs: 0,
   outputs: ['main'],

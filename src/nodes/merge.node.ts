@@ -73,6 +73,7 @@ export const mergeNode = defineNode({
   displayName: 'Merge',
   description: 'Merges data of multiple streams once data from both is available.',
   group: 'flow',
+  replaySafe: true,
   params: mergeParams,
   // Also called with unparsed parameters when they do not validate: never trust the type.
   inputs: (params) => Math.max(1, Math.trunc(Number(params?.numberInputs)) || 2),

@@ -8,6 +8,7 @@ export const noOpNode = defineNode({
   displayName: 'No Operation',
   description: 'Passes items on unchanged.',
   group: 'utility',
+  replaySafe: true,
   params: z.object({}).loose(),
   inputs: 1,
   outputs: ['main'],

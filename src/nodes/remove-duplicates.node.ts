@@ -143,6 +143,7 @@ export const removeDuplicatesNode = defineNode({
   displayName: 'Remove Duplicates',
   description: 'Delete items with matching field values.',
   group: 'transform',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['main'],

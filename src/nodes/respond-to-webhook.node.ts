@@ -63,6 +63,7 @@ export const respondToWebhookNode = defineNode({
   displayName: 'Respond to Webhook',
   description: 'Returns data for Webhook',
   group: 'flow',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: (p) => (p.enableResponseOutput ? ['main', 'response'] : ['main']),

@@ -276,6 +276,7 @@ export const scheduleTriggerNode = defineNode({
   description:
     'Starts the workflow on a schedule: intervals or cron expressions (with seconds), in the workflow time zone',
   group: 'trigger',
+  replaySafe: true,
   params: scheduleParams,
   inputs: 0,
   outputs: ['main'],

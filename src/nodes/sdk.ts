@@ -131,6 +131,13 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   requiredInputs?: (params: z.output<S>) => number[];
   /** Credential slots the node uses, by credential type. */
   credentials?: readonly { name: string; required?: boolean }[];
+  /**
+   * True when executing the node again after a crash changes nothing outside the run: it calls no
+   * service, writes nothing, sends nothing (Set, IF, Code...). The engine then writes its step with
+   * the next checkpoint instead of on its own (ARCHITECTURE "Checkpoints"): a crash in between
+   * only makes it run again. Leave it unset for anything with an effect outside the run.
+   */
+  replaySafe?: boolean;
   execute(ctx: NodeContext<z.output<S>>): NodeOutcome | Promise<NodeOutcome>;
 }
 
@@ -182,15 +189,24 @@ export async function mapItems<P>(
 /** Marks items that carry a per-item failure, so the engine can route them to an `error` output. */
 export const ERROR_ITEM: unique symbol = Symbol('relais.errorItem');
 
+/** The error an error item stands for, kept (not serialised) so the engine's retry rules can match it. */
+const ERROR_CAUSE: unique symbol = Symbol('relais.errorCause');
+
 export function errorItem(error: unknown, itemIndex: number): Item {
   const message = error instanceof Error ? error.message : String(error);
   const item: Item & { [ERROR_ITEM]?: true } = { json: { error: message }, pairedItem: { item: itemIndex } };
   Object.defineProperty(item, ERROR_ITEM, { value: true, enumerable: false });
+  Object.defineProperty(item, ERROR_CAUSE, { value: error, enumerable: false });
   return item;
 }
 
 export function isErrorItem(item: Item): boolean {
   return (item as { [ERROR_ITEM]?: true })[ERROR_ITEM] === true;
+}
+
+/** The error behind an item made by `errorItem` (undefined for any other item). */
+export function errorItemCause(item: Item): unknown {
+  return (item as { [ERROR_CAUSE]?: unknown })[ERROR_CAUSE];
 }
 
 function withItemIndex(error: unknown, itemIndex: number): unknown {

@@ -66,6 +66,7 @@ export const setNode = defineNode({
   displayName: 'Edit Fields (Set)',
   description: 'Modify, add, or remove item fields.',
   group: 'transform',
+  replaySafe: true,
   params: setParams,
   inputs: 1,
   outputs: ['main'],

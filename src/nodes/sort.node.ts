@@ -39,6 +39,7 @@ export const sortNode = defineNode({
   displayName: 'Sort',
   description: 'Change items order.',
   group: 'transform',
+  replaySafe: true,
   params: sortParams,
   inputs: 1,
   outputs: ['main'],

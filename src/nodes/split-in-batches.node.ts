@@ -59,6 +59,7 @@ export const splitInBatchesNode = defineNode({
   displayName: 'Loop Over Items',
   description: 'Split data into batches and iterate over each batch.',
   group: 'flow',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['done', 'loop'],

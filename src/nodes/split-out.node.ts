@@ -34,6 +34,7 @@ export const splitOutNode = defineNode({
   displayName: 'Split Out',
   description: 'Turn a list inside item(s) into separate items.',
   group: 'transform',
+  replaySafe: true,
   params: splitOutParams,
   inputs: 1,
   outputs: ['main'],

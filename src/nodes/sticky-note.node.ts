@@ -15,6 +15,7 @@ export const stickyNoteNode = defineNode({
   displayName: 'Sticky Note',
   description: 'A note on the canvas (Markdown). It never runs.',
   group: 'utility',
+  replaySafe: true,
   params: z
     .object({
       /** Markdown shown on the canvas. */

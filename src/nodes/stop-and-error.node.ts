@@ -84,6 +84,7 @@ export const stopAndErrorNode = defineNode({
   displayName: 'Stop and Error',
   description: 'Throw an error in the workflow.',
   group: 'flow',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: [],

@@ -224,6 +224,7 @@ export const summarizeNode = defineNode({
   displayName: 'Summarize',
   description: 'Sum, count, max, etc. across items.',
   group: 'transform',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['main'],

@@ -83,6 +83,7 @@ export const switchNode = defineNode({
   displayName: 'Switch',
   description: 'Routes each item to the output of the rule it matches, or to the output an expression picks.',
   group: 'flow',
+  replaySafe: true,
   params: switchParams,
   inputs: 1,
   outputs: (params) => switchOutputs(params),

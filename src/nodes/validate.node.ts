@@ -169,6 +169,7 @@ export const validateNode = defineNode({
   displayName: 'Validate',
   description: 'Check items against field rules or a JSON Schema; route valid and invalid items apart.',
   group: 'transform',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['valid', 'invalid', 'summary'],

@@ -174,6 +174,7 @@ export const webhookNode = defineNode({
   displayName: 'Webhook',
   description: 'Starts the workflow when a webhook is called',
   group: 'trigger',
+  replaySafe: true,
   params: webhookParams,
   inputs: 0,
   outputs: (params) => (Array.isArray(params.httpMethod) ? [...params.httpMethod] : ['main']),

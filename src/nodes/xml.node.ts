@@ -46,6 +46,7 @@ export const xmlNode = defineNode({
   displayName: 'XML',
   description: 'Convert data from and to XML.',
   group: 'transform',
+  replaySafe: true,
   params,
   inputs: 1,
   outputs: ['main'],

@@ -205,12 +205,12 @@ describe('never stuck', () => {
     stores.push(store);
     let failNext = true;
     const flaky: RunStore = Object.create(store.runs);
-    flaky.recordStep = async (...args) => {
+    flaky.commit = async (...args) => {
       if (failNext) {
         failNext = false;
         throw new Error('disk I/O error');
       }
-      return store.runs.recordStep(...args);
+      return store.runs.commit(...args);
     };
     const { queue, create, clock, loop } = await setup({ store, runs: flaky });
     const wf = doc(['noOp'], { max: 1 });
@@ -230,7 +230,7 @@ describe('never stuck', () => {
     const store = await openStore({ memory: true });
     stores.push(store);
     const broken: RunStore = Object.create(store.runs);
-    broken.recordStep = async () => {
+    broken.commit = async () => {
       throw new Error('constraint failed');
     };
     const { queue, create, clock, loop } = await setup({ store, runs: broken });

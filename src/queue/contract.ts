@@ -3,6 +3,8 @@
  * the store. Embedded mode drives runs in this process; scale-out mode puts the id on BullMQ.
  */
 import type { RespondCallback, ResumeInput, RunOutcome } from '../engine/engine.js';
+import type { RunRecord } from '../engine/ports.js';
+import type { Workflow } from '../engine/workflow.js';
 
 export interface RunJob {
   runId: string;
@@ -10,6 +12,11 @@ export interface RunJob {
   resume?: ResumeInput;
   /** For webhook callers waiting on a Respond to Webhook node. */
   respond?: RespondCallback;
+  /**
+   * The run as this process has just created it, with its workflow version's document and whether
+   * the workflow is active: spares reading them back. In-process only: BullMQ carries the id.
+   */
+  created?: { run: RunRecord; workflow: Workflow; active: boolean };
 }
 
 export interface RunQueue {

@@ -45,6 +45,8 @@ export interface EmbeddedQueueOptions {
 interface Pending {
   job: RunJob;
   runId: string;
+  /** The run as created, while nothing can have moved it (see `enqueue`). */
+  run?: RunRecord;
   workflow: Workflow;
   active: boolean;
   group: SlotGroup | null;
@@ -99,16 +101,29 @@ export class EmbeddedQueue implements RunQueue {
       // Jobs are loaded one after the other so they enter the queue in the order they were submitted.
       this.intake = this.intake
         .then(async () => {
-          const run = await this.opts.runs.getRun(job.runId);
+          const run = job.created?.run ?? (await this.opts.runs.getRun(job.runId));
           if (!run) throw new Error(`Run ${job.runId} not found`);
-          const { workflow, active } = await this.workflowFor(run);
+          const { workflow, active } = job.created ?? (await this.workflowFor(run));
           const group = slotGroupOf(run, workflow, this.clock, (error) => this.opts.onError?.(run.id, error));
           if (group && run.status === 'queued')
             await this.opts.slots?.setConcurrencyGroup(run.id, { key: group.key, hold: group.hold });
           if (group?.hold && !this.slots.isKnown(group.workflowId)) await this.refresh([group.workflowId]);
           if (this.closed) throw new Error('The run queue closed before the run started');
-          this.pending.push({ job, runId: run.id, workflow, active, group, resolve, reject });
+          const entry: Pending = {
+            job,
+            runId: run.id,
+            run: job.created?.run,
+            workflow,
+            active,
+            group,
+            resolve,
+            reject,
+          };
+          this.pending.push(entry);
           this.pump();
+          // Driven by that pump, the run was read synchronously by `continueRun`; held back by a
+          // limit, it may be canceled or deleted meanwhile and is read again when its turn comes.
+          entry.run = undefined;
         })
         .catch(reject);
     });
@@ -216,8 +231,8 @@ export class EmbeddedQueue implements RunQueue {
   }
 
   private async continueRun(p: Pending): Promise<RunOutcome> {
-    // Read the run again: it may have moved (canceled, resumed elsewhere) while it was queued.
-    const run = await this.opts.runs.getRun(p.runId);
+    // Read the run again if it waited here: it may have moved (canceled, resumed elsewhere).
+    const run = p.run ?? (await this.opts.runs.getRun(p.runId));
     if (!run) throw new Error(`Run ${p.runId} not found`);
     if (isTerminal(run.status)) return { run, runData: new RunData() };
     // A time resume wakes a waiting run; a queued run (given back after a driver failure, then woken

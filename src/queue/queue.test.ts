@@ -163,12 +163,12 @@ describe('timers and recovery', () => {
   test('start-up recovery continues interrupted runs and repairs missing wait timers', async () => {
     const { store, clock, queue } = await setup();
     const { workflow } = await saved(store, 'wf-r', doc('recover', 'sleepDay'));
-    // A process that died while driving a run (its recordStep never returned) ...
+    // A process that died while driving a run (its commit never returned) ...
     let calls = 0;
     const dying: RunStore = Object.create(store.runs);
-    dying.recordStep = async (...args) => {
+    dying.commit = async (...args) => {
       if (++calls === 2) throw new Error('killed');
-      return store.runs.recordStep(...args);
+      return store.runs.commit(...args);
     };
     const crashed = new Engine({ runs: dying, registry, clock, timers: store.timers });
     await assert.rejects(

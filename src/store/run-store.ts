@@ -4,16 +4,16 @@
  * view of a run can never both move it, and the loser gets a named refusal instead of an exception.
  */
 import type { Kysely } from 'kysely';
-import type { ErrorDetails } from '../engine/errors.js';
 import type {
-  Checkpoint,
   NewRun,
+  RunCommit,
+  RunPatch,
   RunRecord,
   RunStore,
   StepRecord,
   TransitionResult,
 } from '../engine/ports.js';
-import { allowedSources, type RunStatus } from '../engine/run-state.js';
+import { allowedSources, canCommit, type RunStatus } from '../engine/run-state.js';
 import type { RunMode } from '../nodes/sdk.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
@@ -21,14 +21,6 @@ import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows }
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
 import type { Database } from './schema.js';
-
-export type TransitionPatch = {
-  error?: ErrorDetails | null;
-  startedAt?: Date;
-  finishedAt?: Date;
-  waitTill?: Date | null;
-  checkpoint?: Checkpoint | null;
-};
 
 export interface RunListQuery {
   workflowId?: string;
@@ -67,6 +59,54 @@ export interface RelaisRunStore extends RunStore, RunStatsQueries, RunSlotQuerie
 export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const { db, codec } = dialect;
 
+  /** RunStore.commit: see the port. */
+  async function commit(id: string, expectedVersion: number, change: RunCommit): Promise<TransitionResult> {
+    if (!canCommit(change.from, change.to)) return refusal(db, id, expectedVersion);
+    // Serialise before the transaction: a 100k-item payload must not hold the write lock
+    // (SQLite) or the run's row lock (PostgreSQL) while it is being stringified.
+    const rows = change.steps.map((step) => {
+      if (step.runId !== id) throw new RangeError(`step of run ${step.runId} recorded on run ${id}`);
+      return stepToRows(codec, step);
+    });
+    const checkpoint = codec.json(change.checkpoint);
+    const currentNode = change.steps.at(-1)?.nodeName;
+    const update = (trx: Kysely<Database>) =>
+      trx
+        .updateTable('runs')
+        .set((eb) => ({
+          ...patchColumns(codec, change.patch ?? {}),
+          checkpoint,
+          ...(currentNode !== undefined && { current_node: currentNode }),
+          status: change.to,
+          version: eb('version', '+', 1),
+        }))
+        .where('id', '=', id)
+        .where('version', '=', expectedVersion)
+        .where('status', '=', change.from)
+        .returning('version')
+        .executeTakeFirst();
+    const version =
+      rows.length === 0
+        ? ((await update(db))?.version ?? null)
+        : await db.transaction().execute(async (trx) => {
+            // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at
+            // the same version the second re-reads the bumped version and matches nothing.
+            const run = await update(trx);
+            // Refused: nothing was written in this transaction, so committing it is a no-op.
+            if (!run) return null;
+            for (const chunk of chunks(rows, STEP_ROWS_PER_INSERT)) {
+              await trx
+                .insertInto('steps')
+                .values(chunk.map((r) => r.meta))
+                .execute();
+              const data = chunk.flatMap((r) => (r.data ? [r.data] : []));
+              if (data.length > 0) await trx.insertInto('step_data').values(data).execute();
+            }
+            return run.version;
+          });
+    return version === null ? refusal(db, id, expectedVersion) : { ok: true, version };
+  }
+
   return {
     ...createRunStats(dialect),
     ...createRunSlotQueries(dialect),
@@ -96,39 +136,10 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
       return row ? { ok: true, version: row.version } : refusal(db, id, expectedVersion);
     },
 
-    async recordStep(
-      id,
-      expectedVersion,
-      step: StepRecord,
-      checkpoint: Checkpoint,
-    ): Promise<TransitionResult> {
-      if (step.runId !== id) throw new RangeError(`step of run ${step.runId} recorded on run ${id}`);
-      // Serialise before the transaction: a 100k-item payload must not hold the write lock
-      // (SQLite) or the run's row lock (PostgreSQL) while it is being stringified.
-      const { meta, data } = stepToRows(codec, step);
-      const checkpointJson = codec.json(checkpoint);
-      const version = await db.transaction().execute(async (trx) => {
-        // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at the
-        // same version the second re-reads the bumped version and matches nothing.
-        const run = await trx
-          .updateTable('runs')
-          .set((eb) => ({
-            checkpoint: checkpointJson,
-            current_node: step.nodeName,
-            version: eb('version', '+', 1),
-          }))
-          .where('id', '=', id)
-          .where('version', '=', expectedVersion)
-          .where('status', '=', 'running')
-          .returning('version')
-          .executeTakeFirst();
-        // Refused: nothing was written in this transaction, so committing it is a no-op.
-        if (!run) return null;
-        await trx.insertInto('steps').values(meta).execute();
-        if (data) await trx.insertInto('step_data').values(data).execute();
-        return run.version;
-      });
-      return version === null ? refusal(db, id, expectedVersion) : { ok: true, version };
+    commit,
+
+    recordStep(id, expectedVersion, step, checkpoint) {
+      return commit(id, expectedVersion, { from: 'running', to: 'running', steps: [step], checkpoint });
     },
 
     async listSteps(runId: string): Promise<StepRecord[]> {
@@ -199,7 +210,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
 }
 
 /** Only the fields the caller passed are written: `undefined` keeps, `null` clears. */
-function patchColumns(codec: ValueCodec, patch: TransitionPatch) {
+function patchColumns(codec: ValueCodec, patch: RunPatch) {
   return {
     ...(patch.error !== undefined && { error: nullable(patch.error, codec.json) }),
     ...(patch.checkpoint !== undefined && { checkpoint: nullable(patch.checkpoint, codec.json) }),
@@ -207,6 +218,18 @@ function patchColumns(codec: ValueCodec, patch: TransitionPatch) {
     ...(patch.finishedAt !== undefined && { finished_at: codec.date(patch.finishedAt) }),
     ...(patch.waitTill !== undefined && { wait_till: nullable(patch.waitTill, codec.date) }),
   };
+}
+
+/**
+ * Steps written by one INSERT: 14 columns each stays far below SQLite's 32,766 bound parameters
+ * (PostgreSQL's limit is 65,535), and commits rarely carry more steps than this.
+ */
+const STEP_ROWS_PER_INSERT = 200;
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
 
 /**

@@ -2,16 +2,17 @@
  * A RunStore kept in memory: for engine tests and for measuring the engine without persistence.
  * It applies the same rules as the database stores (state machine, stale-version refusal).
  */
-import type { ErrorDetails } from '../engine/errors.js';
 import type {
   Checkpoint,
   NewRun,
+  RunCommit,
+  RunPatch,
   RunRecord,
   RunStore,
   StepRecord,
   TransitionResult,
 } from '../engine/ports.js';
-import { canTransition, type RunStatus } from '../engine/run-state.js';
+import { canCommit, canTransition, type RunStatus } from '../engine/run-state.js';
 
 export class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
@@ -53,42 +54,39 @@ export class MemoryRunStore implements RunStore {
     id: string,
     expectedVersion: number,
     to: RunStatus,
-    patch: {
-      error?: ErrorDetails | null;
-      startedAt?: Date;
-      finishedAt?: Date;
-      waitTill?: Date | null;
-      checkpoint?: Checkpoint | null;
-    } = {},
+    patch: RunPatch = {},
   ): Promise<TransitionResult> {
     const run = this.runs.get(id);
     if (!run) return { ok: false, reason: 'not_found' };
     if (run.version !== expectedVersion) return { ok: false, reason: 'stale', status: run.status };
     if (!canTransition(run.status, to))
       return { ok: false, reason: 'invalid_transition', status: run.status };
+    this.apply(run, to, patch);
+    return { ok: true, version: run.version };
+  }
+
+  async commit(id: string, expectedVersion: number, commit: RunCommit): Promise<TransitionResult> {
+    const run = this.runs.get(id);
+    if (!run) return { ok: false, reason: 'not_found' };
+    if (run.version !== expectedVersion) return { ok: false, reason: 'stale', status: run.status };
+    if (run.status !== commit.from || !canCommit(commit.from, commit.to))
+      return { ok: false, reason: 'invalid_transition', status: run.status };
+    if (this.keepSteps) this.steps.get(id)?.push(...commit.steps);
+    // The engine keeps mutating its frontier: keep a snapshot, as a database would.
+    this.apply(run, commit.to, { ...commit.patch, checkpoint: commit.checkpoint });
+    run.currentNode = commit.steps.at(-1)?.nodeName ?? run.currentNode;
+    return { ok: true, version: run.version };
+  }
+
+  recordStep(id: string, expectedVersion: number, step: StepRecord, checkpoint: Checkpoint) {
+    return this.commit(id, expectedVersion, { from: 'running', to: 'running', steps: [step], checkpoint });
+  }
+
+  private apply(run: RunRecord, to: RunStatus, patch: RunPatch): void {
     Object.assign(run, { status: to, version: run.version + 1 });
     for (const key of ['error', 'startedAt', 'finishedAt', 'waitTill', 'checkpoint'] as const) {
       if (patch[key] !== undefined) Object.assign(run, { [key]: structuredClone(patch[key]) });
     }
-    return { ok: true, version: run.version };
-  }
-
-  async recordStep(
-    id: string,
-    expectedVersion: number,
-    step: StepRecord,
-    checkpoint: Checkpoint,
-  ): Promise<TransitionResult> {
-    const run = this.runs.get(id);
-    if (!run) return { ok: false, reason: 'not_found' };
-    if (run.version !== expectedVersion) return { ok: false, reason: 'stale', status: run.status };
-    if (run.status !== 'running') return { ok: false, reason: 'invalid_transition', status: run.status };
-    if (this.keepSteps) this.steps.get(id)?.push(step);
-    // The engine keeps mutating its frontier: keep a snapshot, as a database would.
-    run.checkpoint = structuredClone(checkpoint);
-    run.currentNode = step.nodeName;
-    run.version += 1;
-    return { ok: true, version: run.version };
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {

@@ -186,14 +186,12 @@ export class EventTrigger implements TriggerKind {
   /** The `event` timer handler: a claimed event wait whose run did not resume yet. */
   readonly handle = async (timer: TimerRecord): Promise<void> => {
     if (!timer.runId || this.delivering.has(timer.runId)) return;
-    const outcome = await this.deliver(
+    await this.deliver(
       timer.runId,
       timer.payload.item as JsonObject,
       Number(timer.payload.waitVersion),
       true,
     );
-    // Not paused yet (the event came between the waiting step and the pause): try again later.
-    if (outcome === 'pending') throw new Error(`run ${timer.runId} is not paused yet`);
   };
 
   private passes(reg: Registration, item: JsonObject): boolean {
@@ -234,20 +232,20 @@ export class EventTrigger implements TriggerKind {
     return resumed;
   }
 
-  /**
-   * Resumes a run paused for an event, if it still is. `pending`: the run recorded its waiting step
-   * but has not paused yet. `gone`: it was resumed or ended otherwise.
-   */
+  /** Resumes a run paused for an event, if it still is (`gone`: it was resumed or ended otherwise). */
   private async deliver(
     runId: string,
     item: JsonObject,
     waitVersion: number,
     wait: boolean,
-  ): Promise<'resumed' | 'pending' | 'gone'> {
+  ): Promise<'resumed' | 'gone'> {
     const run = await this.services.runs.getRun(runId);
-    if (!run) return 'gone';
-    if (run.status === 'running' && run.version <= waitVersion) return 'pending';
-    if (run.status !== 'waiting' || run.version <= waitVersion || run.checkpoint?.wait?.resumeOn !== 'event')
+    // The event wait is recorded once the run has paused, with the paused run's version.
+    if (
+      run?.status !== 'waiting' ||
+      run.version !== waitVersion ||
+      run.checkpoint?.wait?.resumeOn !== 'event'
+    )
       return 'gone';
     this.delivering.add(runId);
     const resuming = this.services.queue

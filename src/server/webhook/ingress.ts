@@ -18,7 +18,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { BinaryData } from '../../engine/items.js';
 import type { RunStore } from '../../engine/ports.js';
 import { HTTP_METHODS, type HttpMethod } from '../../nodes/webhook.node.js';
-import type { RunQueue } from '../../queue/contract.js';
+import type { RunJob, RunQueue } from '../../queue/contract.js';
 import type { IdempotencyStore } from '../../store/idempotency-store.js';
 import type { MatchResult, WebhookMatch, WebhookTrigger } from '../../triggers/webhook.js';
 import type { App } from '../deps.js';
@@ -294,9 +294,10 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
       }
     }
 
+    let created: RunJob['created'];
     try {
       if (opts.binary && item.binary) item.binary = await storeFiles(opts.binary, item.binary, runId);
-      await opts.engine.create({
+      const run = await opts.engine.create({
         runId,
         workflow: reg.workflow,
         workflowId: reg.workflowId,
@@ -305,19 +306,21 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
         triggerItems: [item],
         startNode: reg.node.name,
         isTest: state.kind === 'test',
-        active: state.kind === 'production',
       });
+      // Production webhooks are registered for active workflows only; a test listener's workflow
+      // may be either, so the queue reads it.
+      if (state.kind === 'production') created = { run, workflow: reg.workflow, active: true };
     } catch (error) {
       if (key !== undefined) await opts.idempotency.release(scope, key).catch(() => {});
       throw error;
     }
 
     if (immediate) {
-      runner.inBackground(runId);
+      runner.inBackground(runId, created);
       return sendEncoded(reply, immediate);
     }
     const timeout = reg.params.responseTimeout ? reg.params.responseTimeout * 1000 : opts.responseTimeoutMs;
-    const result = await runner.answer(runId, reg.params, timeout);
+    const result = await runner.answer(runId, reg.params, timeout, created);
     const encoded =
       result instanceof HttpError ? encodeError(result) : encodeAnswer(result, responseHeaders(reg));
     if (key !== undefined) {

@@ -12,7 +12,7 @@ import type { Item } from '../../engine/items.js';
 import type { RunRecord, RunStore } from '../../engine/ports.js';
 import type { NodeCommand } from '../../nodes/sdk.js';
 import { configuredResponseCode, type WebhookParams } from '../../nodes/webhook.node.js';
-import type { RunQueue } from '../../queue/contract.js';
+import type { RunJob, RunQueue } from '../../queue/contract.js';
 import { HttpError } from '../http-error.js';
 import { type Answer, lastNodeAnswer, workflowError } from './respond.js';
 
@@ -63,9 +63,9 @@ export class WebhookRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   /** Drives a created run without anyone waiting (`onReceived`). */
-  inBackground(runId: string): void {
+  inBackground(runId: string, created?: RunJob['created']): void {
     const done = this.deps.queue
-      .submit({ runId })
+      .submit({ runId, created })
       .catch((error) => this.deps.onError(runId, error))
       .finally(() => this.background.delete(done));
     this.background.add(done);
@@ -75,7 +75,12 @@ export class WebhookRunner {
    * Drives a created run and resolves with its answer (`lastNode` / `responseNode`), or an
    * HttpError (500 run failed, 504 no answer within `timeoutMs`). The run goes on after a 504.
    */
-  answer(runId: string, params: WebhookParams, timeoutMs: number): Promise<Answer | HttpError> {
+  answer(
+    runId: string,
+    params: WebhookParams,
+    timeoutMs: number,
+    created?: RunJob['created'],
+  ): Promise<Answer | HttpError> {
     return new Promise((resolve) => {
       let settled = false;
       const settle = (result: Answer | HttpError) => {
@@ -112,7 +117,7 @@ export class WebhookRunner {
         finish: (run) => finished(run, () => this.lastStepItems(run)),
       });
       const drive = this.deps.queue
-        .submit({ runId, respond })
+        .submit({ runId, respond, created })
         .then(
           (outcome) => finished(outcome.run, async () => lastItems(outcome)),
           (error) => {

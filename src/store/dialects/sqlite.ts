@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import {
   checkDate,
@@ -36,6 +36,34 @@ export const sqliteCodec: ValueCodec = {
 /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/** Distinct SQL texts kept prepared; the store issues a few dozen shapes, tables' queries some more. */
+const STATEMENT_CACHE = 512;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs as much as running a short
+ * statement. Queries are built from a fixed set of shapes, so one prepared statement per SQL text
+ * is kept (oldest dropped first). Safe because the driver runs one statement at a time on this
+ * connection and never streams (`iterate`), and SQLite re-prepares a statement after a schema change.
+ */
+export function withStatementCache(raw: BetterSqlite3.Database, max = STATEMENT_CACHE): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      raw.close();
+    },
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = raw.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 export function openSqlite(opts: { dataDir?: string; memory?: boolean }): StoreDialect {
   let file = ':memory:';
   if (!opts.memory) {
@@ -53,7 +81,7 @@ export function openSqlite(opts: { dataDir?: string; memory?: boolean }): StoreD
   raw.pragma('foreign_keys = ON');
   raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   return {
     name: 'sqlite',
     caps: sqliteCapabilities,
