@@ -144,6 +144,8 @@ export class Engine {
   private readonly logger: NodeLogger;
   private readonly hooks: EngineHooks;
   private readonly controllers = new Map<string, AbortController>();
+  /** Graphs of the workflow documents driven (shared, read-only, by their runs). */
+  private readonly graphs = new WeakMap<Workflow, Graph>();
   /** Runs created by this engine and not driven yet: they have no steps to read back. */
   private readonly fresh = new WeakSet<RunRecord>();
 
@@ -249,7 +251,11 @@ export class Engine {
   ): Promise<{ state: DriveState; steps: StepRecord[] }> {
     const controller = new AbortController();
     this.controllers.set(run.id, controller);
-    const graph = buildGraph(workflow, (n) => this.registry.get(n.type));
+    let graph = this.graphs.get(workflow);
+    if (!graph) {
+      graph = buildGraph(workflow, (n) => this.registry.get(n.type));
+      this.graphs.set(workflow, graph);
+    }
     const runData = new RunData();
     const stepOutputs = new Map<number, Item[][]>();
     let nextSeq = 0;
@@ -265,6 +271,8 @@ export class Engine {
       runData.add(step.nodeName, { outputs, sources: step.sources });
     }
     const checkpoint = run.checkpoint ?? { stack: [], waiting: [], nodeState: {} };
+    const resumeUrlOf = this.opts.resumeUrl;
+    let resumeUrl: string | undefined;
     const scope: RunScope = {
       runId: run.id,
       mode: run.mode,
@@ -274,7 +282,10 @@ export class Engine {
       runData,
       clock: this.clock,
       vars: this.opts.vars ?? {},
-      resumeUrl: this.opts.resumeUrl?.(run.id),
+      get resumeUrl() {
+        resumeUrl ??= resumeUrlOf?.(run.id);
+        return resumeUrl;
+      },
       logger: this.logger,
       signal: controller.signal,
       services: this.opts.services ?? {},

@@ -32,7 +32,8 @@ export interface RunScope {
   runData: RunData;
   clock: Clock;
   vars: Readonly<Record<string, string>>;
-  resumeUrl?: string;
+  /** Computed when first read (it is signed): most runs never ask for it. */
+  readonly resumeUrl?: string;
   logger: NodeLogger;
   signal: AbortSignal;
   getCredentials(node: WorkflowNode, name: string): Promise<JsonObject>;
@@ -55,10 +56,34 @@ export function timezoneOf(workflow: Workflow): string {
   return workflow.settings.timezone ?? process.env.TZ ?? 'UTC';
 }
 
+/**
+ * Workflow documents and their nodes are shared, read-only, by every run of a version (the queue
+ * and the webhook registry keep them): what is derived from them alone is derived once.
+ */
+const nodeIndexes = new WeakMap<Workflow, ReadonlyMap<string, WorkflowNode>>();
+const paramPlans = new WeakMap<object, ParamPlan>();
+
+function nodeIndex(workflow: Workflow): ReadonlyMap<string, WorkflowNode> {
+  let index = nodeIndexes.get(workflow);
+  if (!index) {
+    index = new Map(workflow.nodes.map((n) => [n.name, n]));
+    nodeIndexes.set(workflow, index);
+  }
+  return index;
+}
+
+function paramPlan(def: AnyNodeDefinition, node: WorkflowNode): ParamPlan {
+  let plan = paramPlans.get(node.parameters);
+  if (!plan) {
+    plan = planParameters(def.params as z.ZodType, node.parameters);
+    paramPlans.set(node.parameters, plan);
+  }
+  return plan;
+}
+
 export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeContext<unknown> {
   const { node, def } = exec;
   const zone = timezoneOf(scope.workflow);
-  let plan: ParamPlan | undefined;
   // One instant per node execution: building a zoned DateTime costs microseconds, and `$now` is
   // read for every item of expressions that use it.
   let instant: DateTime | undefined;
@@ -66,7 +91,7 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
     instant ??= DateTime.fromJSDate(scope.clock.now(), { zone });
     return instant;
   };
-  const nodesByName = new Map(scope.workflow.nodes.map((n) => [n.name, n]));
+  const nodesByName = nodeIndex(scope.workflow);
 
   const base: Omit<ExpressionData, 'itemIndex'> = {
     runIndex: exec.runIndex,
@@ -90,7 +115,9 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
     execution: {
       id: scope.runId,
       mode: scope.mode === 'manual' || scope.mode === 'test' ? 'test' : 'production',
-      resumeUrl: scope.resumeUrl,
+      get resumeUrl() {
+        return scope.resumeUrl;
+      },
     },
     vars: scope.vars,
     now,
@@ -123,8 +150,7 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
     items: exec.inputs[0] ?? [],
     sources: exec.sources,
     getParams(itemIndex = 0) {
-      plan ??= planParameters(def.params as z.ZodType, node.parameters);
-      return plan(() => expressionData(itemIndex));
+      return paramPlan(def, node)(() => expressionData(itemIndex));
     },
     evaluate: (value, itemIndex, path) => resolveParameters(value, expressionData(itemIndex), path),
     runIndex: exec.runIndex,
@@ -135,7 +161,12 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
       active: scope.active,
       settings: scope.workflow.settings,
     },
-    execution: { id: scope.runId, resumeUrl: scope.resumeUrl },
+    execution: {
+      id: scope.runId,
+      get resumeUrl() {
+        return scope.resumeUrl;
+      },
+    },
     now,
     state: exec.state,
     continueOnFail: node.onError !== 'stop',
