@@ -146,8 +146,6 @@ export class Engine {
   private readonly controllers = new Map<string, AbortController>();
   /** Graphs of the workflow documents driven (shared, read-only, by their runs). */
   private readonly graphs = new WeakMap<Workflow, Graph>();
-  /** Runs created by this engine and not driven yet: they have no steps to read back. */
-  private readonly fresh = new WeakSet<RunRecord>();
 
   constructor(private readonly opts: EngineOptions) {
     this.runs = opts.runs;
@@ -166,7 +164,7 @@ export class Engine {
   /** Creates a queued run (for a queue or a worker to drive later). */
   async create(input: StartRun): Promise<RunRecord> {
     const startNode = input.startNode ?? this.findTrigger(input.workflow);
-    const run = await this.runs.createRun({
+    return this.runs.createRun({
       id: input.runId ?? randomUUID(),
       workflowId: input.workflowId,
       workflowVersion: input.workflowVersion ?? 1,
@@ -182,8 +180,6 @@ export class Engine {
         nodeState: {},
       },
     });
-    this.fresh.add(run);
-    return run;
   }
 
   /** Drives a queued or interrupted run from its checkpoint (completed steps are not executed again). */
@@ -261,8 +257,9 @@ export class Engine {
     let nextSeq = 0;
     // Replaying the recorded steps rebuilds what expressions may reference (`$('X')`) and the
     // outputs the frontier points at; nothing is executed again.
-    const steps = this.fresh.has(run) ? [] : await this.runs.listSteps(run.id);
-    this.fresh.delete(run);
+    // Steps are written only by commits, and every commit bumps the version: a run still at its
+    // first version has none to read back.
+    const steps = run.version === 1 ? [] : await this.runs.listSteps(run.id);
     for (const step of steps) {
       nextSeq = Math.max(nextSeq, step.seq + 1);
       if (step.status === 'waiting' || step.status === 'retried') continue;

@@ -147,7 +147,8 @@ export interface RunStore {
   transition(id: string, expectedVersion: number, to: RunStatus, patch?: RunPatch): Promise<TransitionResult>;
   /**
    * Writes a commit in one transaction if the run is at `expectedVersion` in status `from`:
-   * appends its steps, saves the checkpoint (and the last step's node as the current node).
+   * appends its steps, saves the checkpoint (and the last step's node as the current node). The
+   * only way steps are written, so a run at version 1 has none.
    */
   commit(id: string, expectedVersion: number, commit: RunCommit): Promise<TransitionResult>;
   /** A commit of one step of a running run that stays running. */

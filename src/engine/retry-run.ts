@@ -64,24 +64,16 @@ export async function retryRun(
     checkpoint: { ...failed.checkpoint, attempts: undefined },
   });
   // Copy what already ran (the failed step excluded) so the retry replays it instead of re-running it.
-  const moved = await deps.runs.transition(created.id, created.version, 'running', {
-    startedAt: deps.clock.now(),
-  });
-  if (!moved.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
-  let version = moved.version;
   const failedSeq = Math.max(...steps.map((s) => s.seq));
-  for (const step of steps) {
-    if (step.seq === failedSeq && step.status === 'failed') continue;
-    const result = await deps.runs.recordStep(
-      created.id,
-      version,
-      { ...step, runId: created.id },
-      created.checkpoint!,
-    );
-    if (!result.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
-    version = result.version;
-  }
-  const queued = await deps.runs.transition(created.id, version, 'queued');
+  const copied = steps
+    .filter((step) => !(step.seq === failedSeq && step.status === 'failed'))
+    .map((step) => ({ ...step, runId: created.id }));
+  const queued = await deps.runs.commit(created.id, created.version, {
+    from: 'queued',
+    to: 'queued',
+    steps: copied,
+    checkpoint: created.checkpoint!,
+  });
   if (!queued.ok) throw new StaleRunError(`Run ${created.id} changed while being prepared`);
-  return { ...created, status: 'queued', version: queued.version };
+  return { ...created, version: queued.version };
 }

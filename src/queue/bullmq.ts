@@ -11,15 +11,29 @@
  * run (a terminal run is left as it is: a late "stalled" delivery never overwrites a finished run,
  * unlike n8n issue 4867).
  *
- * Respond to Webhook answers cannot cross processes as callbacks: the worker publishes them on a
- * Redis channel named after the run, which the submitting process listens to while it waits.
+ * Respond to Webhook answers cannot cross processes as callbacks: the worker publishes them, and
+ * the end of each drive that finishes a run, on a Redis channel named after the run; the process
+ * whose caller waits listens to it (`watch`) for as long as the caller waits, so an answer given
+ * after a Wait, by whichever worker resumed the run, still reaches it.
+ *
+ * Per-workflow concurrency limits hold across workers: before driving a run of a limited workflow, a
+ * worker claims a slot in the store (`claimSlot`, serialised per group in PostgreSQL). A run that
+ * finds its group full goes back to BullMQ as a delayed job and joins its group's waiting room (a
+ * Redis sorted set, oldest first); a worker that frees a slot promotes the oldest. The delay is a
+ * safety net only (a slot freed by a cancel, or by a worker that died): slots are derived from run
+ * statuses in the store, so a dead worker never keeps one.
  */
 import { randomUUID } from 'node:crypto';
-import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { RespondCallback, ResumeInput, RunOutcome } from '../engine/engine.js';
-import type { RunStore, StepRecord } from '../engine/ports.js';
+import { type Clock, systemClock } from '../engine/clock.js';
+import { type RespondCallback, type ResumeInput, type RunOutcome, StaleRunError } from '../engine/engine.js';
+import type { RunRecord, RunStore, StepRecord, WorkflowStore } from '../engine/ports.js';
 import { RunData } from '../engine/run-data.js';
+import { isTerminal } from '../engine/run-state.js';
+import type { Workflow } from '../engine/workflow.js';
+import type { RunSlotQueries } from '../store/run-slots.js';
+import { type SlotGroup, slotGroupOf } from './concurrency.js';
 import type { RunJob, RunQueue } from './contract.js';
 
 /** What travels through Redis for one job: ids and how to resume, never run state. */
@@ -28,6 +42,15 @@ export interface BullRunJob {
   resume?: ResumeInput;
   /** Tells this submit's job from another job of the same run (ids are per run). */
   nonce?: string;
+  /** The run's workflow and version when the submitter knew them: spares a read for unlimited workflows. */
+  wf?: { id: string; version: number };
+}
+
+/** What a process waiting for a run driven elsewhere is told (see `watch`). */
+export interface RunWatcher {
+  respond(response: Parameters<RespondCallback>[0]): void;
+  /** The run ended (read back from the store). */
+  finish(run: RunRecord): void;
 }
 
 export interface BullMqQueueOptions {
@@ -37,6 +60,13 @@ export interface BullMqQueueOptions {
   /** Queue name. Default `runs`. */
   name?: string;
   runs: Pick<RunStore, 'getRun' | 'listSteps' | 'transition'>;
+  /**
+   * Where workers claim concurrency slots and read workflow versions (their `settings.concurrency`).
+   * Without them a worker applies the limits of its own process only.
+   */
+  slots?: Pick<RunSlotQueries, 'claimSlot' | 'releaseSlot'>;
+  workflows?: Pick<WorkflowStore, 'getWorkflowVersion'>;
+  clock?: Clock;
   /** This process also works jobs: each is driven by this executor (the process' EmbeddedQueue). */
   executor?: RunQueue;
   /** Jobs taken at once by this process' worker. Default 16. */
@@ -68,6 +98,21 @@ const MAX_STALLS = 5;
 
 const RESPOND_CHANNEL = (prefix: string, runId: string) => `${prefix}:respond:${runId}`;
 
+/** A run refused a slot tries again after this long at least, and at most (ms). */
+const ROOM_MIN_DELAY_MS = 500;
+const ROOM_MAX_DELAY_MS = 15_000;
+/** Workflow versions read for their limits are kept this long (a deleted workflow may come back). */
+const LIMITS_TTL_MS = 60_000;
+const LIMITS_CACHE = 500;
+
+type Message = { t: 'respond'; r: unknown } | { t: 'end' };
+
+interface Subscription {
+  watchers: Set<RunWatcher>;
+  /** SUBSCRIBE acknowledged: nothing published after it is missed. */
+  ready: Promise<unknown>;
+}
+
 export class BullMqQueue implements RunQueue {
   readonly queue: Queue<BullRunJob, { status: string }>;
   private readonly events: QueueEvents;
@@ -77,7 +122,9 @@ export class BullMqQueue implements RunQueue {
   /** BullMQ never closes connections it is given: this queue quits them itself. */
   private readonly connections: Redis[] = [];
   private subscriber: Redis | undefined;
-  private readonly responders = new Map<string, Set<RespondCallback>>();
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly limits = new Map<string, { doc: Workflow | null; at: number }>();
+  private readonly clock: Clock;
   private readonly submitted = new Set<Promise<unknown>>();
   private gauge = { waiting: 0, active: 0, delayed: 0 };
   private gaugeTimer: NodeJS.Timeout | undefined;
@@ -86,6 +133,7 @@ export class BullMqQueue implements RunQueue {
 
   constructor(private readonly opts: BullMqQueueOptions) {
     this.prefix = opts.prefix ?? 'relais';
+    this.clock = opts.clock ?? systemClock;
     const name = opts.name ?? 'runs';
     const connection = () => {
       const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
@@ -99,23 +147,30 @@ export class BullMqQueue implements RunQueue {
     this.events = new QueueEvents(name, { connection: connection(), prefix: this.prefix });
     if (opts.executor) {
       const executor = opts.executor;
-      this.worker = new Worker<BullRunJob, { status: string }>(name, (job) => this.work(executor, job), {
-        connection: connection(),
-        prefix: this.prefix,
-        concurrency: opts.concurrency ?? 16,
-        lockDuration: opts.lockDurationMs ?? 30_000,
-        stalledInterval: opts.stalledIntervalMs ?? 30_000,
-        // A dead worker's job goes back to the queue this many times before it fails; the run is
-        // continued from its checkpoint each time, so this only bounds a run that kills workers.
-        maxStalledCount: MAX_STALLS,
-      });
+      this.worker = new Worker<BullRunJob, { status: string }>(
+        name,
+        (job, token) => this.work(executor, job, token),
+        {
+          connection: connection(),
+          prefix: this.prefix,
+          concurrency: opts.concurrency ?? 16,
+          lockDuration: opts.lockDurationMs ?? 30_000,
+          stalledInterval: opts.stalledIntervalMs ?? 30_000,
+          // A dead worker's job goes back to the queue this many times before it fails; the run is
+          // continued from its checkpoint each time, so this only bounds a run that kills workers.
+          maxStalledCount: MAX_STALLS,
+        },
+      );
       this.worker.on('error', (error) => opts.onError?.('', error));
       this.worker.on('failed', (job, error) => {
         if (!job) return;
         opts.onError?.(job.data.runId, error);
         // Never stuck "running" with no job left (n8n issues 12367, 23841): the run fails, visibly.
         if (/stalled/i.test(error.message))
-          this.failLost(job.data.runId).catch((e) => opts.onError?.(job.data.runId, e));
+          this.failLost(job.data.runId).then(
+            () => this.publish(job.data.runId, { t: 'end' }),
+            (e) => opts.onError?.(job.data.runId, e),
+          );
       });
     }
     const every = opts.gaugeIntervalMs ?? 5000;
@@ -136,10 +191,13 @@ export class BullMqQueue implements RunQueue {
   }
 
   private async submitAndWait(job: RunJob): Promise<RunOutcome> {
-    const unlisten = job.respond ? await this.listen(job.runId, job.respond) : undefined;
+    const respond = job.respond;
+    const unlisten = respond ? this.listen(job.runId, { respond, finish: () => {} }) : undefined;
     try {
+      await unlisten?.ready;
       const data: BullRunJob = { runId: job.runId };
       if (job.resume) data.resume = job.resume;
+      if (job.created) data.wf = { id: job.created.run.workflowId, version: job.created.run.workflowVersion };
       // One job id per run, and jobs are removed when they end: a run has at most one job in
       // flight, so no two workers drive it at once (start-up recovery of several processes, a
       // duplicate delivery). A plain submit that finds a job of the run joins it; a resume that
@@ -164,7 +222,7 @@ export class BullMqQueue implements RunQueue {
       }
       return await this.outcome(job.runId);
     } finally {
-      await unlisten?.();
+      await unlisten?.stop();
     }
   }
 
@@ -186,20 +244,138 @@ export class BullMqQueue implements RunQueue {
     return { run, runData: runDataFromSteps(await this.opts.runs.listSteps(runId)) };
   }
 
-  private async work(executor: RunQueue, job: Job<BullRunJob>): Promise<{ status: string }> {
+  private async work(executor: RunQueue, job: Job<BullRunJob>, token?: string): Promise<{ status: string }> {
     const { runId, resume } = job.data;
     this.leases++;
+    const owner = randomUUID();
+    let group: SlotGroup | null = null;
+    let delayed = false;
     try {
+      group = await this.groupOf(job.data);
+      if (group && (await this.claim(runId, group, owner)) === 'full') {
+        delayed = true;
+        await this.waitForSlot(job, token, group);
+        // BullMQ's way out of a processor that moved its own job: the job is neither done nor failed.
+        throw new DelayedError();
+      }
       // Answers are always published: a caller may wait for this run from any process.
       const outcome = await executor.submit({
         runId,
         resume,
-        respond: (response) => this.publishRespond(runId, response),
+        respond: (response) => this.publish(runId, { t: 'respond', r: encodeResponse(response) }),
       });
+      if (isTerminal(outcome.run.status)) this.publish(runId, { t: 'end' });
       return { status: outcome.run.status };
+    } catch (error) {
+      // Another driver moved the run first (this worker stalled past its lease and the run was
+      // taken over, or the reverse): the store refused this drive's write; the other one goes on.
+      if (error instanceof StaleRunError) return { status: 'moved' };
+      throw error;
     } finally {
       this.leases--;
+      if (group && !delayed) await this.freeSlot(runId, group, owner);
     }
+  }
+
+  /** The run's concurrency group, or null when its workflow sets no limit (or it is over already). */
+  private async groupOf(data: BullRunJob): Promise<SlotGroup | null> {
+    if (!this.opts.slots || !this.opts.workflows) return null;
+    let run: RunRecord | null = null;
+    let wf = data.wf;
+    if (!wf) {
+      run = await this.opts.runs.getRun(data.runId);
+      if (!run) return null;
+      wf = { id: run.workflowId, version: run.workflowVersion };
+    }
+    const doc = await this.workflowVersion(wf.id, wf.version);
+    if (!doc?.settings.concurrency) return null;
+    run ??= await this.opts.runs.getRun(data.runId);
+    if (!run || isTerminal(run.status)) return null;
+    return slotGroupOf(run, doc, this.clock, (error) => this.opts.onError?.(run.id, error));
+  }
+
+  private async workflowVersion(id: string, version: number): Promise<Workflow | null> {
+    const key = `${id}\u0000${version}`;
+    const now = Date.now();
+    const cached = this.limits.get(key);
+    if (cached && now - cached.at < LIMITS_TTL_MS) return cached.doc;
+    const doc = (await this.opts.workflows?.getWorkflowVersion(id, version)) ?? null;
+    if (this.limits.size >= LIMITS_CACHE) this.limits.delete(this.limits.keys().next().value!);
+    this.limits.set(key, { doc, at: now });
+    return doc;
+  }
+
+  /** Claims a slot for this drive; a run moved meanwhile is read again (a few times at most). */
+  private async claim(runId: string, group: SlotGroup, owner: string): Promise<'ok' | 'full'> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const run = await this.opts.runs.getRun(runId);
+      if (!run || isTerminal(run.status)) return 'ok';
+      const result = await this.opts.slots!.claimSlot({
+        runId,
+        expectedVersion: run.version,
+        workflowId: group.workflowId,
+        key: group.key,
+        hold: group.hold,
+        max: group.max,
+        owner,
+      });
+      if (result === 'full') return 'full';
+      if (result !== 'moved') {
+        await this.publisher.zrem(this.roomKey(group), runId);
+        return 'ok';
+      }
+    }
+    // Still moving under us: the executor reads it once more and the store refuses stale writes.
+    return 'ok';
+  }
+
+  /**
+   * The group is full: the run joins its waiting room (keeping its first place) and its job goes
+   * back to BullMQ, delayed. A freed slot promotes the oldest of the room; the delay, longer the
+   * longer the run has waited (its place keeps it first anyway), only covers slots freed unseen.
+   */
+  private async waitForSlot(
+    job: Job<BullRunJob>,
+    token: string | undefined,
+    group: SlotGroup,
+  ): Promise<void> {
+    const room = this.roomKey(group);
+    const now = Date.now();
+    const [, since] = (await this.publisher
+      .multi()
+      .zadd(room, 'NX', now, job.data.runId)
+      .zscore(room, job.data.runId)
+      .exec()) as [unknown, [Error | null, string | null]][];
+    const waited = now - Number(since[1] ?? now);
+    const base = Math.min(ROOM_MAX_DELAY_MS, Math.max(ROOM_MIN_DELAY_MS, waited / 4));
+    await job.moveToDelayed(now + Math.round(base * (0.75 + Math.random() / 2)), token);
+  }
+
+  /** The drive ended: its claim goes, and the oldest run waiting for a slot of the group is woken. */
+  private async freeSlot(runId: string, group: SlotGroup, owner: string): Promise<void> {
+    try {
+      await this.opts.slots!.releaseSlot(runId, owner);
+      const room = this.roomKey(group);
+      const heads = await this.publisher.zrange(room, '0', '4');
+      for (const head of heads) {
+        const job = await this.queue.getJob(`run-${head}`);
+        const state = job ? await job.getState() : 'unknown';
+        if (state === 'delayed') {
+          await job!.promote().catch(() => undefined);
+          return;
+        }
+        // Already on its way to a worker: it takes the freed slot.
+        if (state === 'waiting' || state === 'active' || state === 'prioritized') return;
+        // Its job is gone (the run ended or was canceled): it waits for nothing any more.
+        await this.publisher.zrem(room, head);
+      }
+    } catch (error) {
+      this.opts.onError?.(runId, error);
+    }
+  }
+
+  private roomKey(group: SlotGroup): string {
+    return `${this.prefix}:slots:${JSON.stringify([group.workflowId, group.key])}`;
   }
 
   /** A run whose job was given up after its workers kept dying: failed, never left "running". */
@@ -215,42 +391,64 @@ export class BullMqQueue implements RunQueue {
     });
   }
 
-  private publishRespond(runId: string, response: Parameters<RespondCallback>[0]): void {
+  private publish(runId: string, message: Message): void {
     this.publisher
-      .publish(RESPOND_CHANNEL(this.prefix, runId), JSON.stringify(encodeResponse(response)))
+      .publish(RESPOND_CHANNEL(this.prefix, runId), JSON.stringify(message))
       .catch((error) => this.opts.onError?.(runId, error));
   }
 
-  private async listen(runId: string, respond: RespondCallback): Promise<() => Promise<void>> {
+  /**
+   * Tells `watcher` the answers and the end of the run, whichever process drives it, until the
+   * returned function is called (a webhook caller waits for a run that may pause and resume
+   * elsewhere). The webhook ingress calls it for every caller it keeps waiting.
+   */
+  watch(runId: string, watcher: RunWatcher): () => void {
+    const { stop } = this.listen(runId, watcher);
+    return () => void stop();
+  }
+
+  private listen(runId: string, watcher: RunWatcher): { ready: Promise<unknown>; stop: () => Promise<void> } {
     if (!this.subscriber) {
       this.subscriber = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
       this.connections.push(this.subscriber);
-      this.subscriber.on('message', (channel: string, message: string) => {
+      this.subscriber.on('message', (channel: string, text: string) => {
         const id = channel.slice(`${this.prefix}:respond:`.length);
-        for (const fn of this.responders.get(id) ?? []) {
-          try {
-            fn(decodeResponse(JSON.parse(message)));
-          } catch (error) {
-            this.opts.onError?.(id, error);
-          }
-        }
+        this.deliver(id, text).catch((error) => this.opts.onError?.(id, error));
       });
     }
+    const subscriber = this.subscriber;
     const channel = RESPOND_CHANNEL(this.prefix, runId);
-    let set = this.responders.get(runId);
-    if (!set) {
-      set = new Set();
-      this.responders.set(runId, set);
-      await this.subscriber.subscribe(channel);
+    let sub = this.subscriptions.get(runId);
+    if (!sub) {
+      // Commands on one connection run in order: an UNSUBSCRIBE of an earlier watch cannot overtake it.
+      sub = { watchers: new Set(), ready: subscriber.subscribe(channel).catch(() => undefined) };
+      this.subscriptions.set(runId, sub);
     }
-    set.add(respond);
-    return async () => {
-      set.delete(respond);
-      if (set.size === 0 && this.responders.get(runId) === set) {
-        this.responders.delete(runId);
-        await this.subscriber?.unsubscribe(channel).catch(() => undefined);
-      }
+    const mine = sub;
+    mine.watchers.add(watcher);
+    return {
+      ready: mine.ready,
+      stop: async () => {
+        mine.watchers.delete(watcher);
+        if (mine.watchers.size === 0 && this.subscriptions.get(runId) === mine) {
+          this.subscriptions.delete(runId);
+          await subscriber.unsubscribe(channel).catch(() => undefined);
+        }
+      },
     };
+  }
+
+  private async deliver(runId: string, text: string): Promise<void> {
+    const watchers = this.subscriptions.get(runId)?.watchers;
+    if (!watchers || watchers.size === 0) return;
+    const message = JSON.parse(text) as Message;
+    if (message.t === 'respond') {
+      const response = decodeResponse(message.r);
+      for (const w of [...watchers]) w.respond(response);
+      return;
+    }
+    const run = await this.opts.runs.getRun(runId);
+    if (run) for (const w of [...watchers]) w.finish(run);
   }
 
   /** Last known queue gauge (read every `gaugeIntervalMs`); `active` = leases held here. */

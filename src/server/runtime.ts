@@ -131,7 +131,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   });
   const registry = createRegistry();
   const triggers = new TriggerRegistry(registry);
-  const webhooks = { trigger: new WebhookTrigger({ clock }), waiters: new WebhookWaiters() };
+  // Scale-out: callers of runs driven by workers hear from them through Redis (BullMqQueue.watch).
+  const webhooks = { trigger: new WebhookTrigger({ clock }), waiters: new WebhookWaiters(() => bull) };
   triggers.register(webhooks.trigger);
   // Files carried by items: written under the data directory, never into run rows.
   const binary = new BinaryStore({ dataDir: config.dataDir });
@@ -195,6 +196,10 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         redisUrl: config.redis.url,
         prefix: config.redis.prefix,
         runs: opts.runStore ?? store.runs,
+        // Per-workflow limits across every worker: slots claimed in the store.
+        slots: opts.runStore ? undefined : store.runs,
+        workflows: store.workflows,
+        clock,
         executor: works ? executor : undefined,
         concurrency: config.workerConcurrency ?? config.maxConcurrentRuns,
         // The lease: renewed at half of it while the worker lives; a dead worker's runs are taken

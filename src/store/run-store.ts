@@ -17,6 +17,7 @@ import { allowedSources, canCommit, type RunStatus } from '../engine/run-state.j
 import type { RunMode } from '../nodes/sdk.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
+import { groupCommit } from './group-commit.js';
 import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
@@ -58,6 +59,7 @@ export interface RelaisRunStore extends RunStore, RunStatsQueries, RunSlotQuerie
 
 export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const { db, codec } = dialect;
+  const writes = groupCommit(db, dialect.caps.groupCommit);
 
   /** RunStore.commit: see the port. */
   async function commit(id: string, expectedVersion: number, change: RunCommit): Promise<TransitionResult> {
@@ -87,8 +89,8 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
         .executeTakeFirst();
     const version =
       rows.length === 0
-        ? ((await update(db))?.version ?? null)
-        : await db.transaction().execute(async (trx) => {
+        ? ((await writes.one(update))?.version ?? null)
+        : await writes.run(async (trx) => {
             // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at
             // the same version the second re-reads the bumped version and matches nothing.
             const run = await update(trx);
@@ -113,7 +115,8 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
 
     async createRun(run: NewRun): Promise<RunRecord> {
       const record = newRunRecord(run);
-      await db.insertInto('runs').values(runToRow(codec, record)).execute();
+      const row = runToRow(codec, record);
+      await writes.one((trx) => trx.insertInto('runs').values(row).execute());
       return record;
     },
 
@@ -125,14 +128,16 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     async transition(id, expectedVersion, to, patch = {}): Promise<TransitionResult> {
       const sources = allowedSources(to);
       if (sources.length === 0) return refusal(db, id, expectedVersion);
-      const row = await db
-        .updateTable('runs')
-        .set((eb) => ({ ...patchColumns(codec, patch), status: to, version: eb('version', '+', 1) }))
-        .where('id', '=', id)
-        .where('version', '=', expectedVersion)
-        .where('status', 'in', sources)
-        .returning('version')
-        .executeTakeFirst();
+      const row = await writes.one((trx) =>
+        trx
+          .updateTable('runs')
+          .set((eb) => ({ ...patchColumns(codec, patch), status: to, version: eb('version', '+', 1) }))
+          .where('id', '=', id)
+          .where('version', '=', expectedVersion)
+          .where('status', 'in', sources)
+          .returning('version')
+          .executeTakeFirst(),
+      );
       return row ? { ok: true, version: row.version } : refusal(db, id, expectedVersion);
     },
 

@@ -53,6 +53,10 @@ export interface RunsTable {
   concurrency_key: string | null;
   /** 0006: a waiting run keeps its slot (`holdWhileWaiting`). */
   concurrency_hold: ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
+  /** 0009: the run's version when a worker claimed its concurrency slot (see run-slots.ts). */
+  slot_version: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 0009: the drive that claimed the slot. */
+  slot_owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Step metadata: what a run inspector lists. Payloads live in `step_data` so listing stays cheap. */

@@ -18,14 +18,23 @@ import { type Answer, lastNodeAnswer, workflowError } from './respond.js';
 
 type NodeResponse = Extract<NodeCommand, { kind: 'respond' }>['response'];
 
-interface Waiter {
+export interface Waiter {
   respond(response: NodeResponse): void;
   finish(run: RunRecord): void;
 }
 
-/** Callers waiting for runs of this process; fed by engine hooks. */
+/** Runs driven by other processes (scale-out: BullMqQueue.watch brings their answers through Redis). */
+export interface RemoteRuns {
+  watch(runId: string, waiter: Waiter): () => void;
+}
+
+/** Callers waiting for runs of this process; fed by engine hooks, and by `remote` for runs driven elsewhere. */
 export class WebhookWaiters {
   private readonly waiters = new Map<string, Waiter>();
+  private readonly unwatch = new Map<string, () => void>();
+
+  /** `remote` is read at each add (the queue is built after the engine that takes these hooks). */
+  constructor(private readonly remote?: () => RemoteRuns | undefined) {}
 
   /** Hooks for `new Engine({ hooks })` (compose them with other hooks). */
   engineHooks(): Required<Pick<EngineHooks, 'onRespond' | 'onRunFinish'>> {
@@ -37,10 +46,14 @@ export class WebhookWaiters {
 
   add(runId: string, waiter: Waiter): void {
     this.waiters.set(runId, waiter);
+    const remote = this.remote?.();
+    if (remote) this.unwatch.set(runId, remote.watch(runId, waiter));
   }
 
   remove(runId: string): void {
     this.waiters.delete(runId);
+    this.unwatch.get(runId)?.();
+    this.unwatch.delete(runId);
   }
 
   get size(): number {

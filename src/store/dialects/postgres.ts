@@ -22,6 +22,7 @@ export const postgresCapabilities: DialectCapabilities = {
   jsonColumnType: 'json',
   dateColumnType: 'timestamptz',
   boolColumnType: 'boolean',
+  groupCommit: false,
 };
 
 /** `pg` parses json and timestamptz columns itself (JSON.parse, Date), so reading is mostly identity. */

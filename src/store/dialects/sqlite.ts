@@ -22,6 +22,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   // Integer milliseconds: exact to the millisecond, sortable, and cheap to compare in indexes.
   dateColumnType: 'integer',
   boolColumnType: 'integer',
+  groupCommit: true,
 };
 
 export const sqliteCodec: ValueCodec = {

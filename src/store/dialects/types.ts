@@ -17,6 +17,8 @@ export interface DialectCapabilities {
   dateColumnType: 'integer' | 'timestamptz';
   /** Column type of flags. */
   boolColumnType: 'integer' | 'boolean';
+  /** Run writes of one event-loop turn share a transaction (see group-commit.ts for why SQLite only). */
+  groupCommit: boolean;
 }
 
 /** Converts JS values to what the driver binds and back. The only place raw column shapes are known. */

@@ -12,6 +12,7 @@ import { triggers } from './0005_triggers.js';
 import { retention } from './0006_retention.js';
 import { emailTemplates } from './0007_email_templates.js';
 import { tables } from './0008_tables.js';
+import { slotClaims } from './0009_slot_claims.js';
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
     '0006_retention': retention(caps),
     '0007_email_templates': emailTemplates(caps),
     '0008_tables': tables(caps),
+    '0009_slot_claims': slotClaims(caps),
   };
   return { getMigrations: async () => migrations };
 }
