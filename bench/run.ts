@@ -4,6 +4,7 @@
  */
 import { engineBench } from './engine.bench.js';
 import { httpRequestBench } from './http-request.bench.js';
+import { scaleBench } from './scale.bench.js';
 import { tableInsertBench } from './table-insert.bench.js';
 import { waitsBench } from './waits.bench.js';
 import { webhookBench } from './webhook.bench.js';
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   'http-request': httpRequestBench,
   waits: waitsBench,
   'table-insert': tableInsertBench,
+  scale: scaleBench,
 };
 
 const wanted = process.argv.slice(2);

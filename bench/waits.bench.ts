@@ -31,6 +31,7 @@ import { sqliteCodec } from '../src/store/dialects/sqlite.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { runToRow, stepToRows } from '../src/store/run-rows.js';
 import type { Database } from '../src/store/schema.js';
+import { cpuMs, memory, profileFlags } from './process-stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKFLOW_ID = 'bench-waits';
@@ -138,18 +139,11 @@ function freePort(): Promise<number> {
   });
 }
 
-function memory(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mb = (field: string) =>
-    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
-  return { rss: mb('VmRSS'), peak: mb('VmHWM') };
-}
-
 /** `relais start` on the data dir; resolves with the process and ms from spawn to listening. */
 async function startRelais(dataDir: string): Promise<{ proc: ChildProcess; startMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const proc = spawn(process.execPath, ['bin/relais.js', 'start'], {
+  const proc = spawn(process.execPath, [...profileFlags(), 'bin/relais.js', 'start'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -195,7 +189,7 @@ interface Row {
   startMs: number;
   idleRss: number;
   peakRss: number;
-  lag: { p50: number; p99: number; max: number; resumed: number } | null;
+  lag: { p50: number; p99: number; max: number; resumed: number; cpuPerResume: number } | null;
   afterRss: number;
 }
 
@@ -233,6 +227,7 @@ async function measure(count: number, due: number): Promise<Row> {
     // 10,000 fall due at once, a few seconds from now, in the file the running process reads.
     store = await openStore({ dataDir });
     const dueAt = Date.now() + DUE_IN_MS;
+    const cpu0 = cpuMs(proc.pid!);
     await store.db
       .updateTable('timers')
       .set({ due_at: dueAt })
@@ -261,6 +256,7 @@ async function measure(count: number, due: number): Promise<Row> {
       if (done.length >= due) break;
     }
     const after = memory(proc.pid!);
+    const cpu = cpuMs(proc.pid!) - cpu0;
     await store.close();
     const lags = done.map((r) => Number(r.finished_at) - dueAt).sort((a, b) => a - b);
     return {
@@ -279,6 +275,7 @@ async function measure(count: number, due: number): Promise<Row> {
               p99: percentile(lags, 99),
               max: lags[lags.length - 1],
               resumed: lags.length,
+              cpuPerResume: cpu / lags.length,
             },
       afterRss: after.rss,
     };
@@ -297,15 +294,16 @@ export async function waitsBench(): Promise<void> {
   console.log('\n## Pending waits — SQLite file, `relais start` holding them, real clock');
   console.log(
     '| pending waits | create (batches of 500) | DB file | timer repair pass | start → listening | RSS idle | RSS peak | ' +
-      `${due.toLocaleString('en')} due at once: lag p50 | p99 | max | resumed | RSS after |`,
+      `${due.toLocaleString('en')} due at once: lag p50 | p99 | max | resumed | server CPU per resume | RSS after |`,
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const size of sizes) {
     const r = await measure(size, Math.min(due, size));
     const rate = Math.round(r.waits / r.createS).toLocaleString('en');
     const lag = r.lag
-      ? `${Math.round(r.lag.p50)} ms | ${Math.round(r.lag.p99)} ms | ${Math.round(r.lag.max)} ms | ${r.lag.resumed.toLocaleString('en')}`
-      : '— | — | — | 0';
+      ? `${Math.round(r.lag.p50)} ms | ${Math.round(r.lag.p99)} ms | ${Math.round(r.lag.max)} ms | ` +
+        `${r.lag.resumed.toLocaleString('en')} | ${r.lag.cpuPerResume.toFixed(2)} ms`
+      : '— | — | — | 0 | —';
     console.log(
       `| ${r.waits.toLocaleString('en')} | ${r.createS.toFixed(1)} s (${rate}/s) | ${r.dbMb.toFixed(0)} MB | ` +
         `${Math.round(r.repairMs)} ms | ${Math.round(r.startMs)} ms | ${r.idleRss.toFixed(0)} MB | ${r.peakRss.toFixed(0)} MB | ` +

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workflowSchema } from '../src/engine/workflow.js';
 import { openStore } from '../src/store/index.js';
+import { cpuMs, memory as processMemory, profileFlags } from './process-stats.js';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -144,19 +145,6 @@ async function firstAnswer(
   }
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
-
-/** CPU time (user + system) a process has used, in ms: what a request costs, whatever else runs. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime (fields 14 and 15 of the full line) in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 async function load(url: string, connections: number, seconds: number, pid: number): Promise<Measured> {
   const opts = {
     url,
@@ -199,11 +187,11 @@ export async function webhookBench(): Promise<void> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}${PATH}`;
     const t0 = process.hrtime.bigint();
-    const relais = child(['bin/relais.js', 'start'], env(dataDir, port));
+    const relais = child([...profileFlags(), 'bin/relais.js', 'start'], env(dataDir, port));
     procs.push(relais);
     const startMs = await firstAnswer(url, t0, relais);
     await new Promise((r) => setTimeout(r, 1000));
-    const idle = rssMb(relais.pid!);
+    const idle = processMemory(relais.pid!).rss;
 
     const barePort = await freePort();
     const bare = child(self, { ...process.env, RELAIS_BENCH_CHILD: 'bare', RELAIS_PORT: String(barePort) });
@@ -228,7 +216,7 @@ export async function webhookBench(): Promise<void> {
       for (const s of servers)
         rows.push({ server: s.server, connections, ...(await load(s.url, connections, seconds, s.pid)) });
     }
-    const loaded = rssMb(relais.pid!);
+    const loaded = processMemory(relais.pid!).rss;
 
     const [load1] = readFileSync('/proc/loadavg', 'utf8').split(' ');
     console.log(

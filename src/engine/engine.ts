@@ -536,7 +536,8 @@ export class Engine {
       outputCounts: outputs.map((o) => o.length),
       input: null,
       output: outputs,
-      logs: [`wait ended by ${timedOut ? 'timeout' : resume.by}`],
+      // The waiting step's lines stay (an event wait names its event there: see triggers/event.ts).
+      logs: [...waiting.logs, `wait ended by ${timedOut ? 'timeout' : resume.by}`],
     });
     if (resume.by !== 'time') {
       // The run's timeout timer goes only once the store has the run running again: cancelled

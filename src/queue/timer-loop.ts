@@ -25,8 +25,13 @@ export interface TimerLoopOptions {
 export class TimerLoop {
   readonly owner = `timer-loop:${randomUUID()}`;
   private handle: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private running: Promise<void> | undefined;
   private stopped = true;
+  private unwatch: (() => void) | undefined;
+  /** When the sleeping loop wakes (ms since epoch on the loop's clock); Infinity while it ticks. */
+  private wakeAt = Number.POSITIVE_INFINITY;
+  /** Earliest due time scheduled in this process while the loop was ticking. */
+  private heard: number | undefined;
 
   constructor(private readonly opts: TimerLoopOptions) {}
 
@@ -42,36 +47,67 @@ export class TimerLoop {
         this.opts.leaseMs ?? 60_000,
       );
       if (due.length === 0) return handled;
+      const done: string[] = [];
       await Promise.all(
         due.map(async (timer) => {
           const handler = handlers[timer.kind];
           try {
             if (!handler) throw new Error(`No handler for timers of kind '${timer.kind}'`);
             await handler(timer);
-            await timers.complete(timer.id, this.owner);
-            handled++;
+            done.push(timer.id);
           } catch (error) {
             this.opts.onError?.(timer, error);
           }
         }),
       );
+      // One statement for the batch; a timer whose handler failed stays claimed until its lease ends.
+      await timers.complete(done, this.owner);
+      handled += done.length;
     }
   }
 
+  /**
+   * Ticks, then sleeps until the next due timer, at most `pollMs` (timers of other processes are
+   * found by polling); a timer this process schedules sooner wakes it early.
+   */
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const loop = () => {
-      this.running = this.tick().finally(() => {
-        if (!this.stopped) this.handle = setTimeout(loop, this.opts.pollMs ?? 1000);
-      });
-    };
-    loop();
+    this.unwatch = this.opts.timers.onScheduled((dueAt) => this.hear(dueAt.getTime()));
+    this.cycle();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch?.();
     clearTimeout(this.handle);
-    await this.running?.catch(() => 0);
+    await this.running;
+  }
+
+  private readonly cycle = (): void => {
+    this.wakeAt = Number.POSITIVE_INFINITY;
+    this.heard = undefined;
+    this.running = this.tick()
+      .then(() => this.opts.timers.nextDueAt())
+      .catch(() => null)
+      .then((next) => {
+        if (this.stopped) return;
+        let wake = this.opts.clock.now().getTime() + (this.opts.pollMs ?? 1000);
+        if (next) wake = Math.min(wake, next.getTime());
+        if (this.heard !== undefined) wake = Math.min(wake, this.heard);
+        this.sleepUntil(wake);
+      });
+  };
+
+  private hear(dueAt: number): void {
+    if (this.stopped) return;
+    if (this.wakeAt === Number.POSITIVE_INFINITY) this.heard = Math.min(this.heard ?? dueAt, dueAt);
+    else if (dueAt < this.wakeAt) this.sleepUntil(dueAt);
+  }
+
+  private sleepUntil(at: number): void {
+    clearTimeout(this.handle);
+    this.wakeAt = at;
+    this.handle = setTimeout(this.cycle, Math.max(0, at - this.opts.clock.now().getTime()));
   }
 }

@@ -46,10 +46,18 @@ export interface TimerStore {
    */
   claimDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<TimerRecord[]>;
   /**
-   * Removes a handled timer. With `owner`, only if that owner still holds the latest claim (a
-   * claimer whose lease ran out and was re-claimed gets `false`). True when a row was removed.
+   * Removes handled timers. With `owner`, only those that owner still holds the latest claim of (a
+   * claimer whose lease ran out and was re-claimed removes nothing). Returns how many were removed.
    */
-  complete(id: string, owner?: string): Promise<boolean>;
+  complete(ids: readonly string[], owner?: string): Promise<number>;
+  /** The earliest due time of the timers nobody holds (null: none), for a loop to sleep until. */
+  nextDueAt(): Promise<Date | null>;
+  /**
+   * Calls `listener` with the due time of every timer this store instance schedules, so a loop of
+   * this process sleeping past it wakes up in time (other processes' timers are found by polling).
+   * Returns the unsubscribe function.
+   */
+  onScheduled(listener: (dueAt: Date) => void): () => void;
   /** Removes every timer of a run (cancel, end of a wait by webhook or event). Returns how many. */
   cancelForRun(runId: string): Promise<number>;
   /** Timers not yet completed, claimed or not (a gauge for /metrics). */

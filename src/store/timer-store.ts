@@ -14,6 +14,7 @@ import type { TimersTable } from './schema.js';
 
 export function createTimerStore(dialect: StoreDialect): TimerStore {
   const { db, codec, caps } = dialect;
+  const listeners = new Set<(dueAt: Date) => void>();
 
   return {
     async schedule(timer: NewTimer, opts?: { now?: Date }): Promise<TimerRecord> {
@@ -42,6 +43,7 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
         .onConflict((oc) => oc.column('id').doNothing())
         .returning('id')
         .executeTakeFirst();
+      for (const listener of listeners) listener(record.dueAt);
       if (inserted) return record;
       // Same id scheduled before (a retried schedule after a crash): the first one stands.
       const existing = await db
@@ -76,13 +78,34 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
         .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1));
     },
 
-    async complete(id: string, owner?: string): Promise<boolean> {
-      const result = await db
-        .deleteFrom('timers')
-        .where('id', '=', id)
-        .$if(owner !== undefined, (q) => q.where('claimed_by', '=', owner!))
+    async complete(ids: readonly string[], owner?: string): Promise<number> {
+      let removed = 0;
+      // Chunked: one statement per 500 ids stays under every driver's bound-parameter limit.
+      for (let i = 0; i < ids.length; i += 500) {
+        const result = await db
+          .deleteFrom('timers')
+          .where('id', 'in', ids.slice(i, i + 500))
+          .$if(owner !== undefined, (q) => q.where('claimed_by', '=', owner!))
+          .executeTakeFirst();
+        removed += Number(result.numDeletedRows);
+      }
+      return removed;
+    },
+
+    async nextDueAt(): Promise<Date | null> {
+      const row = await db
+        .selectFrom('timers')
+        .select('due_at')
+        .where('claimed_until', 'is', null)
+        .orderBy('due_at')
+        .limit(1)
         .executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      return row ? codec.readDate(row.due_at) : null;
+    },
+
+    onScheduled(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     async cancelForRun(runId: string): Promise<number> {

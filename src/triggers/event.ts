@@ -176,7 +176,11 @@ export class EventTrigger implements TriggerKind {
               createdAt: clock.now(),
             })
             .catch(fail);
-        } else if (step.status === 'succeeded' && step.logs.some((l) => l.startsWith('wait ended by'))) {
+        } else if (
+          step.status === 'succeeded' &&
+          step.logs.some((l) => l.startsWith('wait ended by')) &&
+          awaitedEvent(step.logs)
+        ) {
           triggers.removeEventWait(run.id).catch(fail);
         }
       },

@@ -38,6 +38,29 @@ export function timerTests(fixture: StoreFixture): void {
       assert.equal(await timers.countPending(), 3, 'claimed is still pending until completed');
     }));
 
+  it('completes several timers at once, tells the next due time of the free ones, and whom it scheduled', () =>
+    withStore(fixture, async ({ timers }) => {
+      assert.equal(await timers.nextDueAt(), null);
+      const heard: Date[] = [];
+      const stop = timers.onScheduled((dueAt) => heard.push(dueAt));
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await timers.schedule({ kind: 'k', dueAt: at(100 + i) })).id);
+      stop();
+      await timers.schedule({ kind: 'k', dueAt: at(50_000) });
+      assert.deepEqual(heard, [at(100), at(101), at(102)], 'heard until unsubscribed');
+      assert.deepEqual(await timers.nextDueAt(), at(100));
+      const claimed = await timers.claimDue(at(101), 10, 'me', LEASE);
+      assert.deepEqual(await timers.nextDueAt(), at(102), 'claimed timers are not free');
+      assert.equal(
+        await timers.complete([...claimed.map((t) => t.id), ids[2]], 'me'),
+        2,
+        'only what me holds',
+      );
+      assert.equal(await timers.complete([ids[2], 'no-such-timer']), 1);
+      assert.equal(await timers.countPending(), 1);
+      assert.equal(await timers.complete([]), 0);
+    }));
+
   it('honours the limit', () =>
     withStore(fixture, async ({ timers }) => {
       for (let i = 0; i < 5; i++) await timers.schedule({ kind: 'k', dueAt: at(i) });
@@ -73,9 +96,9 @@ export function timerTests(fixture: StoreFixture): void {
       const [again] = await timers.claimDue(at(1_000), 10, 'b', 1_000);
       assert.equal(again.id, timer.id);
       assert.equal(again.claimedBy, 'b');
-      assert.equal(await timers.complete(timer.id, 'a'), false, 'a lost its lease to b');
-      assert.equal(await timers.complete(timer.id, 'b'), true);
-      assert.equal(await timers.complete(timer.id), false);
+      assert.equal(await timers.complete([timer.id], 'a'), 0, 'a lost its lease to b');
+      assert.equal(await timers.complete([timer.id], 'b'), 1);
+      assert.equal(await timers.complete([timer.id]), 0);
       assert.equal(await timers.countPending(), 0);
     }));
 

@@ -1,0 +1,26 @@
+/** What a benchmark reads of a child process from /proc (Linux): memory and CPU time. */
+import { readFileSync } from 'node:fs';
+
+/** Resident memory now and at its peak, in MB. */
+export function memory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: mb('VmRSS'), peak: mb('VmHWM') };
+}
+
+/** CPU time (user + system) a process has used, in ms: what work costs, whatever else runs. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime (fields 14 and 15 of the full line) in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Node flags for a server child: `RELAIS_BENCH_PROFILE=<dir>` writes a V8 CPU profile of it there
+ * (open it in Chrome DevTools), to see where a benchmark's time goes.
+ */
+export function profileFlags(): string[] {
+  const dir = process.env.RELAIS_BENCH_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
