@@ -42,6 +42,8 @@ export interface BullRunJob {
   resume?: ResumeInput;
   /** Tells this submit's job from another job of the same run (ids are per run). */
   nonce?: string;
+  /** A resume's run version when it was submitted: a resume re-delivered after the run moved on is dropped. */
+  version?: number;
   /** The run's workflow and version when the submitter knew them: spares a read for unlimited workflows. */
   wf?: { id: string; version: number };
 }
@@ -203,6 +205,7 @@ export class BullMqQueue implements RunQueue {
       // duplicate delivery). A plain submit that finds a job of the run joins it; a resume that
       // finds another job (BullMQ then keeps the old one) waits for it to end and tries again.
       const before = job.resume ? (await this.opts.runs.getRun(job.runId))?.version : undefined;
+      if (before !== undefined) data.version = before;
       for (let attempt = 1; ; attempt++) {
         if (job.resume) data.nonce = randomUUID();
         const added = await this.queue.add('run', data, {
@@ -251,6 +254,7 @@ export class BullMqQueue implements RunQueue {
     let group: SlotGroup | null = null;
     let delayed = false;
     try {
+      if (await this.spent(job)) return { status: 'spent' };
       group = await this.groupOf(job.data);
       if (group && (await this.claim(runId, group, owner)) === 'full') {
         delayed = true;
@@ -275,6 +279,21 @@ export class BullMqQueue implements RunQueue {
       this.leases--;
       if (group && !delayed) await this.freeSlot(runId, group, owner);
     }
+  }
+
+  /**
+   * A job delivered again after its worker died may have done its work already: the run paused (a
+   * plain job) or was resumed and moved on (a resume). Driving it again would end a wait before its
+   * time; the store says whether there is anything left to do.
+   */
+  private async spent(job: Job<BullRunJob>): Promise<boolean> {
+    const { resume, version } = job.data;
+    const again = (job.stalledCounter ?? 0) > 0 || (job.attemptsStarted ?? 0) > 1;
+    if (!resume && !again) return false;
+    const run = await this.opts.runs.getRun(job.data.runId);
+    if (!run) return false;
+    if (resume) return version !== undefined && run.version !== version;
+    return run.status === 'waiting';
   }
 
   /** The run's concurrency group, or null when its workflow sets no limit (or it is over already). */

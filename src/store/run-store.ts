@@ -18,6 +18,7 @@ import type { RunMode } from '../nodes/sdk.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
+import { oneParameterQuery } from './one-parameter-query.js';
 import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
@@ -60,6 +61,18 @@ export interface RelaisRunStore extends RunStore, RunStatsQueries, RunSlotQuerie
 export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const { db, codec } = dialect;
   const writes = groupCommit(db, dialect.caps.groupCommit);
+  const runById = oneParameterQuery((id) => db.selectFrom('runs').selectAll().where('id', '=', id));
+  const stepsOfRun = oneParameterQuery((runId) =>
+    db
+      .selectFrom('steps')
+      .leftJoin('step_data', (join) =>
+        join.onRef('step_data.run_id', '=', 'steps.run_id').onRef('step_data.seq', '=', 'steps.seq'),
+      )
+      .selectAll('steps')
+      .select(['step_data.input', 'step_data.output'])
+      .where('steps.run_id', '=', runId)
+      .orderBy('steps.seq'),
+  );
 
   /** RunStore.commit: see the port. */
   async function commit(id: string, expectedVersion: number, change: RunCommit): Promise<TransitionResult> {
@@ -121,7 +134,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async getRun(id: string): Promise<RunRecord | null> {
-      const row = await db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = (await db.executeQuery(runById(id))).rows;
       return row ? runFromRow(codec, row) : null;
     },
 
@@ -148,16 +161,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async listSteps(runId: string): Promise<StepRecord[]> {
-      const rows = await db
-        .selectFrom('steps')
-        .leftJoin('step_data', (join) =>
-          join.onRef('step_data.run_id', '=', 'steps.run_id').onRef('step_data.seq', '=', 'steps.seq'),
-        )
-        .selectAll('steps')
-        .select(['step_data.input', 'step_data.output'])
-        .where('steps.run_id', '=', runId)
-        .orderBy('steps.seq')
-        .execute();
+      const { rows } = await db.executeQuery(stepsOfRun(runId));
       return rows.map((row) => stepFromRow(codec, row));
     },
 

@@ -8,6 +8,7 @@ import type { WorkflowRecord, WorkflowStore } from '../engine/ports.js';
 import type { Workflow } from '../engine/workflow.js';
 import { afterCursor, InvalidCursorError, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
+import { oneParameterQuery } from './one-parameter-query.js';
 import type { WorkflowsTable } from './schema.js';
 import { nameContains } from './search.js';
 
@@ -51,6 +52,7 @@ export interface RelaisWorkflowStore extends WorkflowStore {
 
 export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore {
   const { db, codec } = dialect;
+  const workflowById = oneParameterQuery((id) => db.selectFrom('workflows').selectAll().where('id', '=', id));
 
   return {
     async saveWorkflow(id: string, workflow: Workflow, opts?: { now?: Date }): Promise<WorkflowRecord> {
@@ -97,7 +99,7 @@ export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore 
     },
 
     async getWorkflow(id: string): Promise<WorkflowRecord | null> {
-      const row = await db.selectFrom('workflows').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = (await db.executeQuery(workflowById(id))).rows;
       return row ? workflowFromRow(codec, row) : null;
     },
 
