@@ -15,9 +15,11 @@
  * problems are NonRetryableErrors.
  */
 import { createHash } from 'node:crypto';
-import { createTransport, type Transporter } from 'nodemailer';
+import type * as NodemailerModule from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { NodeError, NonRetryableError } from '../engine/errors.js';
 import type { JsonObject } from '../engine/items.js';
+import { lazyImport } from '../lazy-import.js';
 
 export interface SmtpSettings {
   host: string;
@@ -94,6 +96,8 @@ export function smtpSettings(credential: JsonObject, allowUnauthorizedCerts = fa
   };
 }
 
+const nodemailer = lazyImport(() => import('nodemailer'));
+
 export class SmtpPool implements Mailer {
   private readonly pools = new Map<string, Transporter>();
   private readonly options: Required<SmtpPoolOptions>;
@@ -108,7 +112,7 @@ export class SmtpPool implements Mailer {
   }
 
   async send(smtp: SmtpSettings, message: MailMessage, signal?: AbortSignal): Promise<SentInfo> {
-    const transport = this.transport(smtp);
+    const transport = this.transport(smtp, (await nodemailer()).createTransport);
     try {
       const info = await transport.sendMail({ ...message, ...(signal && { signal }) });
       return JSON.parse(JSON.stringify(info)) as SentInfo;
@@ -122,7 +126,10 @@ export class SmtpPool implements Mailer {
     this.pools.clear();
   }
 
-  private transport(smtp: SmtpSettings): Transporter {
+  private transport(
+    smtp: SmtpSettings,
+    createTransport: typeof NodemailerModule.createTransport,
+  ): Transporter {
     const key = createHash('sha256').update(JSON.stringify(smtp)).digest('hex');
     const hit = this.pools.get(key);
     if (hit) {

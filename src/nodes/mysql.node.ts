@@ -19,10 +19,11 @@
  * UTC. Credential `mySql`: host, port, database, user, password, ssl (+ caCertificate,
  * clientCertificate, clientPrivateKey), connectTimeout. Not supported: SSH tunnels.
  */
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { NonRetryableError } from '../engine/errors.js';
 import type { Item, JsonObject } from '../engine/items.js';
+import { lazyImport } from '../lazy-import.js';
 import { defineNode, type NodeContext } from './sdk.js';
 import {
   compile,
@@ -117,8 +118,10 @@ type MySqlCredential = z.output<typeof credentialSchema>;
 const MAX_PARAMS = 60_000;
 
 const pools = sharedPoolCache<mysql.Pool>();
+const driver = lazyImport(() => import('mysql2/promise').then((m) => m.default));
 
-function poolFor(c: MySqlCredential, p: Params): mysql.Pool {
+async function poolFor(c: MySqlCredential, p: Params): Promise<mysql.Pool> {
+  const { createPool } = await driver();
   const config: mysql.PoolOptions = {
     host: c.host,
     port: c.port,
@@ -140,7 +143,7 @@ function poolFor(c: MySqlCredential, p: Params): mysql.Pool {
     decimalNumbers: p.options.largeNumbersOutput === 'numbers',
   };
   return pools.get({ kind: 'mysql', ...config }, () => {
-    const pool = mysql.createPool(config);
+    const pool = createPool(config);
     // An idle connection dropped by the server must not crash the process.
     (pool as unknown as { on(event: string, fn: () => void): void }).on('error', () => {});
     return pool;
@@ -151,7 +154,7 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
   if (ctx.items.length === 0) return [[]];
   const first = ctx.getParams(0);
   const credential = credentialSchema.parse(await ctx.getCredentials('mySql'));
-  const pool = poolFor(credential, first);
+  const pool = await poolFor(credential, first);
   const target = { host: credential.host, port: credential.port };
   const mode = first.options.queryBatching === 'multiple' ? 'single' : first.options.queryBatching;
   const dateColumns = ['insert', 'upsert', 'update'].includes(first.operation)

@@ -19,10 +19,11 @@
  * allowUnauthorizedCerts. Not supported: SSH tunnels, the older v2.0/2.1 parameters
  * (`dataMode`, `valuesToSend`, `columnToMatchOn`).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import { NonRetryableError } from '../engine/errors.js';
 import type { Item, JsonObject } from '../engine/items.js';
+import { lazyImport } from '../lazy-import.js';
 import { defineNode, type NodeContext } from './sdk.js';
 import {
   compile,
@@ -112,6 +113,7 @@ const credentialSchema = z.looseObject({
 type PgCredential = z.output<typeof credentialSchema>;
 
 const pools = sharedPoolCache<pg.Pool>();
+const driver = lazyImport(() => import('pg').then((m) => m.default));
 
 function sslOf(c: PgCredential): pg.PoolConfig['ssl'] {
   if (c.allowUnauthorizedCerts) return { rejectUnauthorized: false };
@@ -121,7 +123,8 @@ function sslOf(c: PgCredential): pg.PoolConfig['ssl'] {
   return false;
 }
 
-function poolFor(c: PgCredential, timeoutSeconds: number): pg.Pool {
+async function poolFor(c: PgCredential, timeoutSeconds: number): Promise<pg.Pool> {
+  const { Pool } = await driver();
   const config: pg.PoolConfig = {
     host: c.host,
     port: c.port,
@@ -134,7 +137,7 @@ function poolFor(c: PgCredential, timeoutSeconds: number): pg.Pool {
     idleTimeoutMillis: 10_000,
   };
   return pools.get({ kind: 'postgres', ...config }, () => {
-    const pool = new pg.Pool(config);
+    const pool = new Pool(config);
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     return pool;
@@ -142,13 +145,15 @@ function poolFor(c: PgCredential, timeoutSeconds: number): pg.Pool {
 }
 
 /** int8 and numeric as numbers (n8n's "Output Large-Format Numbers As: Numbers"). */
-const numberTypes: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) => {
-    if (oid === 20) return (v: string) => Number.parseInt(v, 10);
-    if (oid === 1700) return (v: string) => Number.parseFloat(v);
-    return pg.types.getTypeParser(oid, format as 'text');
-  }) as pg.CustomTypesConfig['getTypeParser'],
-};
+function numberTypes(types: typeof pg.types): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: string) => {
+      if (oid === 20) return (v: string) => Number.parseInt(v, 10);
+      if (oid === 1700) return (v: string) => Number.parseFloat(v);
+      return types.getTypeParser(oid, format as 'text');
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
 
 interface ColumnInfo {
   name: string;
@@ -159,7 +164,7 @@ async function execute(ctx: NodeContext<Params>): Promise<Item[][]> {
   if (ctx.items.length === 0) return [[]];
   const first = ctx.getParams(0);
   const credential = credentialSchema.parse(await ctx.getCredentials('postgres'));
-  const pool = poolFor(credential, first.options.connectionTimeout);
+  const pool = await poolFor(credential, first.options.connectionTimeout);
   const target = { host: credential.host, port: credential.port };
   const operation = first.operation;
 
@@ -299,7 +304,7 @@ async function run(
   itemCount: number,
 ): Promise<Item[]> {
   if (plans.length === 0) return [];
-  const types = p.options.largeNumbersOutput === 'numbers' ? numberTypes : undefined;
+  const types = p.options.largeNumbersOutput === 'numbers' ? numberTypes((await driver()).types) : undefined;
   let client: pg.PoolClient;
   try {
     client = await pool.connect();

@@ -4,7 +4,7 @@
  * glyphs for other scripts (Greek, Cyrillic, CJK), emoji or most symbols, which print as wrong
  * characters. Output is deterministic for a given `creationDate` (tests compare bytes).
  */
-import PDFDocument from 'pdfkit';
+import { lazyImport } from '../lazy-import.js';
 import { type Block, type DocumentDescription, formatValue, type TableColumn, winAnsiSafe } from './model.js';
 
 export interface RenderOptions {
@@ -19,7 +19,10 @@ const FONT = 'Helvetica';
 const BOLD = 'Helvetica-Bold';
 const HEADING_SIZES = [0, 16, 13, 11.5];
 
+const pdfkit = lazyImport(() => import('pdfkit').then((m) => m.default));
+
 export async function renderPdf(doc: DocumentDescription, opts: RenderOptions): Promise<Buffer> {
+  const PDFDocument = await pdfkit();
   const pdf = new PDFDocument({
     size: 'A4',
     margin: 50,

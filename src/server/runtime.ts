@@ -16,7 +16,6 @@ import type { RunStore } from '../engine/ports.js';
 import { createRegistry } from '../nodes/registry.js';
 import { closeSqlPools } from '../nodes/shared/sql/pools.js';
 import { SUBWORKFLOWS } from '../nodes/subworkflow-port.js';
-import { BullMqQueue } from '../queue/bullmq.js';
 import { type ProcessRole, queueStats, registerQueueMetrics, workerProbeApp } from '../queue/bullmq-probe.js';
 import type { RunQueue } from '../queue/contract.js';
 import { EmbeddedQueue } from '../queue/embedded.js';
@@ -191,8 +190,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     onError: (runId, error) => logger.error({ err: error, runId }, 'run failed to continue'),
   });
   const works = role === 'worker' || (role === 'start' && !opts.noWorker);
+  // Loaded only in scale-out mode: BullMQ and ioredis are a separate chunk of the bundle.
   const bull = config.redis
-    ? new BullMqQueue({
+    ? new (await import('../queue/bullmq.js')).BullMqQueue({
         redisUrl: config.redis.url,
         prefix: config.redis.prefix,
         runs: opts.runStore ?? store.runs,

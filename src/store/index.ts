@@ -92,7 +92,7 @@ export interface Store {
 }
 
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {
-  const dialect = openDialect(opts);
+  const dialect = await openDialect(opts);
   try {
     await migrate(dialect, opts.logger);
   } catch (error) {
@@ -118,7 +118,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   };
 }
 
-function openDialect(opts: StoreOptions): StoreDialect {
+async function openDialect(opts: StoreOptions): Promise<StoreDialect> {
   const url = opts.databaseUrl?.trim();
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     return openPostgres({

@@ -6,7 +6,9 @@ import { oneParameterQuery } from './one-parameter-query.js';
 test('a one-parameter query is compiled once and binds each value; other shapes are refused', async () => {
   const store = await openStore({ memory: true });
   try {
-    const byId = oneParameterQuery((id) => store.db.selectFrom('workflows').select('name').where('id', '=', id));
+    const byId = oneParameterQuery((id) =>
+      store.db.selectFrom('workflows').select('name').where('id', '=', id),
+    );
     assert.deepEqual((await store.db.executeQuery(byId('nope'))).rows, []);
     assert.throws(
       () =>
@@ -16,7 +18,8 @@ test('a one-parameter query is compiled once and binds each value; other shapes 
       /has 2 parameters/,
     );
     assert.throws(
-      () => oneParameterQuery(() => store.db.selectFrom('workflows').select('name').where('id', '=', 'fixed')),
+      () =>
+        oneParameterQuery(() => store.db.selectFrom('workflows').select('name').where('id', '=', 'fixed')),
       /has 1 parameters/,
       'the one parameter must be the placeholder',
     );

@@ -3,7 +3,6 @@
  * machine"). Several processes share one database; timers are claimed with SKIP LOCKED.
  */
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import type { Database } from '../schema.js';
 import {
   checkDate,
@@ -45,11 +44,13 @@ export interface PostgresOptions {
   onPoolError?: (error: Error) => void;
 }
 
-export function openPostgres(opts: PostgresOptions): StoreDialect {
+export async function openPostgres(opts: PostgresOptions): Promise<StoreDialect> {
   if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
     // The name goes into a connection option, unquoted: only plain identifiers are allowed.
     throw new RangeError(`invalid PostgreSQL schema name: ${opts.schema}`);
   }
+  // Loaded here: an embedded (SQLite) process never loads the PostgreSQL driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: opts.databaseUrl,
     max: opts.poolSize ?? 10,
