@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ManualClock } from '../../src/engine/clock.js';
 import { extractPdfText } from '../../src/pdf/extract-text.js';
 import { startTestServer, type TestServer, testDatabases } from '../../src/testing/server.js';
+import { until } from '../../src/testing/until.js';
 import { inpn, postes, pvgis, type StandIn } from './stand-ins.js';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -98,15 +99,6 @@ async function ended(server: TestServer, runId: string, status: string): Promise
 
 async function settle(times = 3): Promise<void> {
   for (let i = 0; i < times; i++) await new Promise((r) => setImmediate(r));
-}
-
-/** Polls (bounded: ~3 s of real time) until `check` holds. */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** The run's pending timer rows (a retry back-off is one). */

@@ -192,6 +192,25 @@ export class BullMqQueue implements RunQueue {
     return done;
   }
 
+  /**
+   * Puts a resume on the queue and returns once Redis has it (the timer loop's handler: a timer is
+   * done once its job is durable, not once the run was driven, so that due waits never queue up
+   * behind runs that wait for a worker). A job of the run still in the way is waited for first.
+   */
+  async enqueue(job: Pick<RunJob, 'runId' | 'resume'>): Promise<void> {
+    if (this.closed) throw new Error('The run queue is closed');
+    const before = job.resume ? (await this.opts.runs.getRun(job.runId))?.version : undefined;
+    const data: BullRunJob = { runId: job.runId, nonce: randomUUID() };
+    if (job.resume) data.resume = job.resume;
+    if (before !== undefined) data.version = before;
+    const added = await this.queue.add('run', data, {
+      jobId: `run-${job.runId}`,
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
+    if (job.resume && (await this.isOther(added.id!, data.nonce!, before))) await this.submit(job);
+  }
+
   private async submitAndWait(job: RunJob): Promise<RunOutcome> {
     const respond = job.respond;
     const unlisten = respond ? this.listen(job.runId, { respond, finish: () => {} }) : undefined;

@@ -240,7 +240,11 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     timers: store.timers,
     clock,
     handlers: {
-      resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
+      // Scale-out: the timer is done once its job is in Redis (no worker needs to be alive).
+      resume: async (t) =>
+        bull
+          ? await bull.enqueue({ runId: t.runId!, resume: { by: 'time' } })
+          : void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
       ...durable.handlers,
     },
     onError: (timer, error) => logger.error({ err: error, timer: timer.id }, 'timer failed'),

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { workflowSchema } from '../../src/engine/workflow.js';
 import { openStore } from '../../src/store/index.js';
+import { until } from '../../src/testing/until.js';
 import { type CounterServer, startCounterServer } from './fixtures/counter-server.js';
 import { CRASH_PATH, crashWorkflow } from './fixtures/crash-workflow.js';
 
@@ -34,6 +35,8 @@ const RUNS = 5;
 const DRIVEN_AT_ONCE = 3;
 const WAIT_SECONDS = 2;
 const STEP_TIMEOUT_MS = 30_000;
+const untilStep = (what: string, predicate: () => boolean | Promise<boolean>) =>
+  until(what, predicate, { timeoutMs: STEP_TIMEOUT_MS, everyMs: 25 });
 
 let dataDir: string;
 let counter: CounterServer;
@@ -108,14 +111,6 @@ async function kill(proc: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   await exited;
 }
 
-async function until(what: string, predicate: () => boolean): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 test('runs survive SIGKILL mid-node and mid-wait: every run finishes, completed nodes never run twice', {
   timeout: 60_000,
 }, async () => {
@@ -148,7 +143,7 @@ test('runs survive SIGKILL mid-node and mid-wait: every run finishes, completed 
     assert.equal(res.status, 202, await res.clone().text());
     runIds.push(((await res.json()) as { runId: string }).runId);
   }
-  await until(
+  await untilStep(
     '3 runs inside Slow',
     () => counter.hits.filter((h) => h.node === 'Slow').length === DRIVEN_AT_ONCE,
   );
@@ -160,14 +155,14 @@ test('runs survive SIGKILL mid-node and mid-wait: every run finishes, completed 
   // Process 1: recovery continues the interrupted runs and starts the queued ones; all pause. SIGKILL.
   counter.epoch = 1;
   const second = await startRelais(port);
-  await until('every run waiting', () => countIn('waiting') === RUNS);
+  await untilStep('every run waiting', () => countIn('waiting') === RUNS);
   await kill(second.proc, 'SIGKILL');
   assert.equal(counter.hits.filter((h) => h.node === 'B').length, 0, 'killed while every run waits');
 
   // Process 2: the waits come due (or already are); every run goes on to B.
   counter.epoch = 2;
   const third = await startRelais(port);
-  await until('every run succeeded', () => countIn('succeeded') === RUNS);
+  await untilStep('every run succeeded', () => countIn('succeeded') === RUNS);
   await kill(third.proc, 'SIGTERM');
   assert.equal(third.proc.exitCode, 0, 'graceful stop');
 

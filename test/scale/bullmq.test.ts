@@ -17,9 +17,12 @@ import { Engine } from '../../src/engine/engine.js';
 import { type WorkflowInput, workflowSchema } from '../../src/engine/workflow.js';
 import { createRegistry } from '../../src/nodes/registry.js';
 import { defineNode } from '../../src/nodes/sdk.js';
+import { webhookParams } from '../../src/nodes/webhook.node.js';
 import { BullMqQueue } from '../../src/queue/bullmq.js';
 import { EmbeddedQueue } from '../../src/queue/embedded.js';
+import { WebhookRunner, WebhookWaiters } from '../../src/server/webhook/runner.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { until } from '../../src/testing/until.js';
 
 const REDIS = process.env.RELAIS_TEST_REDIS_URL;
 const DATABASE = process.env.RELAIS_TEST_DATABASE_URL;
@@ -38,6 +41,10 @@ const calls = new Map<string, string[]>();
 /** Runs whose Slow node hangs forever the first time (the worker "dies" there). */
 const hangOnce = new Set<string>();
 const hanging = new Map<string, string>();
+/** Gate nodes: runs inside one now per group (workflow / key), the most seen at once, and their releases. */
+const inside = new Map<string, number>();
+const most = new Map<string, number>();
+const gates: { run: string; group: string; worker: string; open(): void }[] = [];
 
 function nodesOf(worker: string) {
   const record = (runId: string, node: string) => {
@@ -113,7 +120,27 @@ function nodesOf(worker: string) {
       items: [...ctx.items],
     }),
   });
-  return createRegistry([count, slow, answer, pause]);
+  const gate = defineNode({
+    type: 'gate',
+    version: 1,
+    displayName: 'Gate',
+    description: 'Holds the run until the test opens its gate; counts the runs inside per group',
+    group: 'utility',
+    params: z.object({}),
+    inputs: 1,
+    outputs: ['main'],
+    async execute(ctx) {
+      record(ctx.execution.id, ctx.node.name);
+      const group = `${ctx.workflow.id}/${String(ctx.items[0]?.json.customer ?? '')}`;
+      const now = (inside.get(group) ?? 0) + 1;
+      inside.set(group, now);
+      most.set(group, Math.max(most.get(group) ?? 0, now));
+      await new Promise<void>((open) => gates.push({ run: ctx.execution.id, group, worker, open }));
+      inside.set(group, (inside.get(group) ?? 1) - 1);
+      return [[...ctx.items]];
+    },
+  });
+  return createRegistry([count, slow, answer, pause, gate]);
 }
 
 const WORKFLOW: WorkflowInput = {
@@ -160,6 +187,8 @@ async function member(name: string, works: boolean): Promise<Member> {
     redisUrl: REDIS!,
     prefix: PREFIX,
     runs: store.runs,
+    slots: store.runs,
+    workflows: store.workflows,
     executor,
     concurrency: 4,
     lockDurationMs: 1000,
@@ -299,6 +328,171 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
       ['B'],
       'B ran once',
     );
+  });
+
+  /** Opens gates one at a time until every listed run has passed its gate; checks the limit at each step. */
+  async function openAll(runs: readonly string[], max: number) {
+    const left = new Set(runs);
+    const deadline = Date.now() + 30_000;
+    while (left.size > 0) {
+      assert.ok(Date.now() < deadline, `runs still behind their gate: ${[...left].join(', ')}`);
+      const next = gates.findIndex((g) => left.has(g.run));
+      if (next < 0) {
+        await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
+      const [g] = gates.splice(next, 1);
+      assert.ok((inside.get(g.group) ?? 0) <= max, `at most ${max} inside ${g.group}`);
+      left.delete(g.run);
+      g.open();
+    }
+  }
+
+  test('a workflow limit (max 2) holds across both workers; refused runs wait delayed and all finish once', async () => {
+    const doc = workflowSchema.parse({
+      name: 'limited',
+      nodes: [
+        { id: '1', name: 'Start', type: 'manualTrigger' },
+        { id: '2', name: 'Gate', type: 'gate', position: [200, 0] },
+        { id: '3', name: 'B', type: 'count', position: [400, 0] },
+      ],
+      connections: [
+        { from: 'Start', to: 'Gate' },
+        { from: 'Gate', to: 'B' },
+      ],
+      settings: { concurrency: { max: 2 } },
+    });
+    await producer.store.workflows.saveWorkflow('wf-limited', doc);
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const run = await producer.engine.create({ workflow: doc, workflowId: 'wf-limited', mode: 'manual' });
+      ids.push(run.id);
+    }
+    const done = Promise.all(ids.map((runId) => producer.queue.submit({ runId })));
+    // Two inside, the six others refused a slot: delayed in BullMQ, in the group's waiting room.
+    await until('2 inside and 6 delayed', async () => {
+      const c = await producer.queue.queue.getJobCounts('delayed');
+      return gates.length === 2 && c.delayed === 6;
+    });
+    assert.equal(
+      await producer.store.runs.countTakenSlots('wf-limited', ''),
+      2,
+      'the store sees 2 slots taken',
+    );
+    assert.equal(most.get('wf-limited/'), 2);
+    await openAll(ids, 2);
+    const outcomes = await done;
+    for (const o of outcomes) assert.equal(o.run.status, 'succeeded');
+    assert.equal(most.get('wf-limited/'), 2, 'never more than 2 at once, across both workers');
+    for (const id of ids)
+      assert.deepEqual(
+        calls.get(id)?.map((c) => c.split('@')[0]),
+        ['Gate', 'B'],
+      );
+    assert.equal(await producer.store.runs.countTakenSlots('wf-limited', ''), 0, 'every slot given back');
+  });
+
+  test('a limit per key (one run per customer at a time) across both workers', async () => {
+    const doc = workflowSchema.parse({
+      name: 'per customer',
+      nodes: [
+        { id: '1', name: 'Start', type: 'manualTrigger' },
+        { id: '2', name: 'Gate', type: 'gate', position: [200, 0] },
+      ],
+      connections: [{ from: 'Start', to: 'Gate' }],
+      settings: { concurrency: { key: '={{ $json.customer }}' } },
+    });
+    await producer.store.workflows.saveWorkflow('wf-keyed', doc);
+    const ids: string[] = [];
+    const customerOf = new Map<string, string>();
+    for (let i = 0; i < 9; i++) {
+      const customer = ['a', 'b', 'c'][i % 3];
+      const run = await producer.engine.create({
+        workflow: doc,
+        workflowId: 'wf-keyed',
+        mode: 'manual',
+        triggerItems: [{ customer }],
+      });
+      ids.push(run.id);
+      customerOf.set(run.id, customer);
+    }
+    const done = Promise.all(ids.map((runId) => producer.queue.submit({ runId })));
+    await until('one run inside per customer', () => gates.length === 3);
+    assert.deepEqual(gates.map((g) => g.group).sort(), ['wf-keyed/a', 'wf-keyed/b', 'wf-keyed/c']);
+    await openAll(ids, 1);
+    for (const o of await done) assert.equal(o.run.status, 'succeeded');
+    for (const c of ['a', 'b', 'c'])
+      assert.equal(most.get(`wf-keyed/${c}`), 1, `customer ${c}: one at a time`);
+  });
+
+  test('a caller waits across a Wait: the answer given after the run resumed on a worker comes back', async () => {
+    const doc = workflowSchema.parse({
+      name: 'answer later',
+      nodes: [
+        { id: '1', name: 'Start', type: 'manualTrigger' },
+        { id: '2', name: 'Pause', type: 'pause', position: [200, 0] },
+        { id: '3', name: 'Answer', type: 'answer', position: [400, 0] },
+        { id: '4', name: 'B', type: 'count', position: [600, 0] },
+      ],
+      connections: [
+        { from: 'Start', to: 'Pause' },
+        { from: 'Pause', to: 'Answer' },
+        { from: 'Answer', to: 'B' },
+      ],
+    });
+    await producer.store.workflows.saveWorkflow('wf-later', doc);
+    const run = await producer.engine.create({ workflow: doc, workflowId: 'wf-later', mode: 'manual' });
+    const waiters = new WebhookWaiters(() => producer.queue);
+    const runner = new WebhookRunner({
+      queue: producer.queue,
+      runs: producer.store.runs,
+      waiters,
+      onError: (runId, error) => errors.push({ runId, error }),
+    });
+    const byNode = runner.answer(
+      run.id,
+      webhookParams.parse({ path: 'x', responseMode: 'responseNode' }),
+      20_000,
+    );
+    await until(
+      'the run waits',
+      async () => (await producer.store.runs.getRun(run.id))?.status === 'waiting',
+    );
+    assert.equal(waiters.size, 1, 'the caller still waits');
+    // The due time comes: another process (a `start`'s timer loop) resumes it; a worker drives it.
+    await workers[1].queue.submit({ runId: run.id, resume: { by: 'time' } });
+    const answer = await byNode;
+    assert.ok(!(answer instanceof Error), String(answer));
+    assert.equal(answer.status, 201);
+    assert.deepEqual(answer.body, { ok: true });
+    assert.equal(waiters.size, 0);
+
+    // lastNode: the answer is the last node's output, read back when the run ends elsewhere.
+    const second = await producer.engine.create({ workflow: doc, workflowId: 'wf-later', mode: 'manual' });
+    const last = runner.answer(
+      second.id,
+      webhookParams.parse({ path: 'x', responseMode: 'lastNode' }),
+      20_000,
+    );
+    await until(
+      'the second run waits',
+      async () => (await producer.store.runs.getRun(second.id))?.status === 'waiting',
+    );
+    await workers[0].queue.submit({ runId: second.id, resume: { by: 'time' } });
+    const answered = await last;
+    assert.ok(!(answered instanceof Error), String(answered));
+    assert.equal(answered.status, 200);
+    assert.equal((answered.body as { B: string }).B.startsWith('w'), true, 'the last node B answered');
+
+    // A caller that gives up (timeout) stops listening: nothing is left subscribed for its run.
+    const third = await producer.engine.create({ workflow: doc, workflowId: 'wf-later', mode: 'manual' });
+    const timeout = await runner.answer(
+      third.id,
+      webhookParams.parse({ path: 'x', responseMode: 'lastNode' }),
+      300,
+    );
+    assert.ok(timeout instanceof Error && (timeout as { status?: number }).status === 504);
+    assert.equal(waiters.size, 0);
   });
 
   test('a worker that dies mid-run: the other takes the run over from its checkpoint', async () => {

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { workflowSchema } from '../../src/engine/workflow.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { until } from '../../src/testing/until.js';
 import { CRASH_PATH, crashWorkflow } from '../durable/fixtures/crash-workflow.js';
 
 const REDIS = process.env.RELAIS_TEST_REDIS_URL;
@@ -40,6 +41,8 @@ const SCHEMA = `scalep_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const RUNS = 6;
 const PER_WORKER = 2;
 const STEP_TIMEOUT_MS = 40_000;
+const untilStep = (what: string, predicate: () => boolean | Promise<boolean>) =>
+  until(what, predicate, { timeoutMs: STEP_TIMEOUT_MS, everyMs: 25 });
 
 const children: ChildProcess[] = [];
 let dataDir: string | undefined;
@@ -164,14 +167,6 @@ async function kill(proc: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   await exited;
 }
 
-async function until(what: string, predicate: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('one ingress + two workers: a SIGKILLed worker loses no run and doubles none', {
   skip,
   timeout: 120_000,
@@ -207,7 +202,7 @@ test('one ingress + two workers: a SIGKILLed worker loses no run and doubles non
     runIds.push(((await res.json()) as { runId: string }).runId);
   }
   // Both workers full: 2 runs each inside Slow, the others queued in Redis.
-  await until('4 runs inside Slow', () => counter.held.length === 2 * PER_WORKER);
+  await untilStep('4 runs inside Slow', () => counter.held.length === 2 * PER_WORKER);
   const health = (await (await fetch(`${url}/healthz`)).json()) as {
     role: string;
     queue: { waiting: number };
@@ -216,7 +211,7 @@ test('one ingress + two workers: a SIGKILLed worker loses no run and doubles non
   assert.equal(health.queue.waiting, RUNS - 2 * PER_WORKER, 'the other runs wait in the queue');
 
   await kill(w1.proc, 'SIGKILL');
-  await until(
+  await untilStep(
     'the killed worker’s calls dropped',
     () => counter.held.filter((h) => h.lost).length === PER_WORKER,
   );
@@ -232,7 +227,7 @@ test('one ingress + two workers: a SIGKILLed worker loses no run and doubles non
       id: string;
       status: string;
     }[];
-  await until(
+  await untilStep(
     'every run succeeded',
     async () => (await status()).filter((r) => r.status === 'succeeded').length === RUNS,
   );

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
+import type { RunRecord } from '../../src/engine/ports.js';
 import type { TestServer } from '../../src/testing/server.js';
+import { until } from '../../src/testing/until.js';
 import { call, deploy, runCount, webhookFlow, withServer } from './webhooks-kit.js';
 
 /** POST /webhook/<path> answering `{ json, binary }`: the trigger item the run got (read back from the store). */
@@ -220,14 +222,15 @@ describe('webhook bodies', () => {
         { mimeType: scan.mimeType, fileName: scan.fileName, fileSize: scan.fileSize },
         { mimeType: 'image/png', fileName: 'scan.png', fileSize: 200_000 },
       );
-      const [run] = await server.runtime.store.runs
-        .listRunsByStatus(['succeeded'], 1000)
-        .then((runs) =>
-          runs.filter(
-            (r) => (r.triggerItems[0]?.binary?.scan as { id?: string } | undefined)?.id === scan.id,
-          ),
+      // The run writes its end just after its Respond node answered.
+      let run: RunRecord | undefined;
+      await until('the run keeps a reference', async () => {
+        [run] = (await server.runtime.store.runs.listRunsByStatus(['succeeded'], 1000)).filter(
+          (r) => (r.triggerItems[0]?.binary?.scan as { id?: string } | undefined)?.id === scan.id,
         );
-      assert.ok(run, 'the run keeps a reference');
+        return run !== undefined;
+      });
+      assert.ok(run);
       assert.ok(JSON.stringify(run.triggerItems).length < 2_000, 'not the bytes');
 
       await echoHook(server, 'named', { options: { binaryPropertyName: 'upload' } });
