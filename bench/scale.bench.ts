@@ -12,40 +12,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { openStore, type StoreOptions } from '../src/store/index.js';
+import { autocannon, type CannonResult, freePort } from './kit.js';
 import { benchWorkflow } from './webhook.bench.js';
-
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BODY = JSON.stringify({ name: 'Marie', entiteId: 'DUMI15091992', n: 1 });
 const CONNECTIONS = 50;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Spawns `relais <args>` and resolves once its stdout says it runs. */
 function relais(args: string[], env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {

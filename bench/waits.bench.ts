@@ -17,7 +17,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +30,7 @@ import { sqliteCodec } from '../src/store/dialects/sqlite.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { runToRow, stepToRows } from '../src/store/run-rows.js';
 import type { Database } from '../src/store/schema.js';
-import { cpuMs, memory, profileFlags } from './process-stats.js';
+import { cpuMs, freePort, memory, profileFlags } from './kit.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKFLOW_ID = 'bench-waits';
@@ -126,17 +125,6 @@ export async function createWaits(store: Store, count: number, due: number): Pro
       await trx.insertInto('timers').values(timers).execute();
     });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** `relais start` on the data dir; resolves with the process and ms from spawn to listening. */

@@ -15,24 +15,19 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workflowSchema } from '../src/engine/workflow.js';
 import { openStore } from '../src/store/index.js';
-import { cpuMs, memory as processMemory, profileFlags } from './process-stats.js';
-
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+import {
+  autocannon,
+  type CannonResult,
+  cpuMs,
+  freePort,
+  memory as processMemory,
+  profileFlags,
+} from './kit.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** This same code again, as a child: the bundle (`npm run bench`) or the sources through tsx. */
@@ -83,17 +78,6 @@ async function seed(dataDir: string): Promise<void> {
   } finally {
     await store.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const env = (dataDir: string, port: number) => ({

@@ -11,9 +11,12 @@ import type { NodeCommand, NodeLogger, NodeOutcome, NodeServices, RunMode } from
 import { type Clock, systemClock } from './clock.js';
 import { type ErrorDetails, errorDetails, NonRetryableError, StaleRunError } from './errors.js';
 
+export { resumeTimer } from './checkpoints.js';
 export { StaleRunError } from './errors.js';
 
-import { Frontier, type Routed, TRIGGER_REF } from './frontier.js';
+import { Checkpoints } from './checkpoints.js';
+import { type DriveState, resolveRef, routesOf } from './drive-state.js';
+import { Frontier, TRIGGER_REF } from './frontier.js';
 import { buildGraph, type Graph } from './graph.js';
 import { type Item, type ItemSource, type JsonObject, toItems } from './items.js';
 import { createNodeContext, type RunScope } from './node-context.js';
@@ -25,23 +28,11 @@ import {
   outputsAfterFailure,
   routeErrorItems,
 } from './outputs.js';
-import type {
-  Checkpoint,
-  FrontierEntry,
-  RunCommit,
-  RunRecord,
-  RunStore,
-  StepOutputRef,
-  StepRecord,
-  TimerPort,
-  TimerRequest,
-  WaitState,
-} from './ports.js';
+import type { FrontierEntry, RunRecord, RunStore, StepRecord, TimerPort, WaitState } from './ports.js';
 import type { NodeRegistry } from './registry.js';
 import { retryDelay } from './retry.js';
 import { type RetryRunOptions, retryRun } from './retry-run.js';
 import { RunData } from './run-data.js';
-import type { RunStatus } from './run-state.js';
 import type { Workflow, WorkflowNode } from './workflow.js';
 
 export interface EngineHooks {
@@ -108,33 +99,6 @@ export interface RunOutcome {
   runData: RunData;
 }
 
-interface DriveState {
-  run: RunRecord;
-  workflow: Workflow;
-  graph: Graph;
-  runData: RunData;
-  frontier: Frontier;
-  nodeState: Record<string, JsonObject>;
-  /** Outputs of this run's steps by seq, for resolving frontier references. */
-  stepOutputs: Map<number, Item[][]>;
-  nextSeq: number;
-  scope: RunScope;
-  respond?: RespondCallback;
-  /** Failed attempts of the node on top of the stack (retries pending). */
-  attempts: Record<string, number>;
-  /** Steps of replay-safe nodes made since the last commit (written with the next one). */
-  pending: StepRecord[];
-}
-
-/** Deferred steps are committed once this many have piled up, or once the oldest is this old. */
-const MAX_DEFERRED_STEPS = 64;
-const MAX_DEFERRED_MS = 1000;
-
-/** The timer that wakes a waiting run: one per pause, named after the run's version once paused. */
-export function resumeTimer(runId: string, version: number, dueAt: Date): TimerRequest {
-  return { id: `resume:${runId}:${version}`, runId, kind: 'resume', dueAt };
-}
-
 const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class Engine {
@@ -144,6 +108,7 @@ export class Engine {
   private readonly logger: NodeLogger;
   private readonly hooks: EngineHooks;
   private readonly controllers = new Map<string, AbortController>();
+  private readonly checkpoints: Checkpoints;
   /** Graphs of the workflow documents driven (shared, read-only, by their runs). */
   private readonly graphs = new WeakMap<Workflow, Graph>();
 
@@ -153,6 +118,12 @@ export class Engine {
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silent;
     this.hooks = opts.hooks ?? {};
+    this.checkpoints = new Checkpoints({
+      runs: this.runs,
+      clock: this.clock,
+      hooks: this.hooks,
+      timers: opts.timers,
+    });
   }
 
   /** Creates a run and drives it to its end (or to a wait). */
@@ -310,15 +281,20 @@ export class Engine {
 
   private async drive(state: DriveState): Promise<void> {
     for (;;) {
-      if (state.scope.signal.aborted) return this.finish(state, 'canceled', null);
+      if (state.scope.signal.aborted) return this.checkpoints.finish(state, 'canceled', null);
       const entry = state.frontier.next();
-      if (!entry) return this.finish(state, 'succeeded', null);
+      if (!entry) return this.checkpoints.finish(state, 'succeeded', null);
       const node = state.graph.nodes.get(entry.node);
       if (!node)
-        return this.finish(state, 'failed', { message: `Node '${entry.node}' is not in the workflow` });
+        return this.checkpoints.finish(state, 'failed', {
+          message: `Node '${entry.node}' is not in the workflow`,
+        });
       const def = this.registry.get(node.type);
       if (!def && !node.disabled) {
-        return this.finish(state, 'failed', { message: `Unknown node type '${node.type}'`, node: node.name });
+        return this.checkpoints.finish(state, 'failed', {
+          message: `Unknown node type '${node.type}'`,
+          node: node.name,
+        });
       }
       const result = await this.executeNode(state, node, entry);
       if (result === 'stop') return;
@@ -331,7 +307,7 @@ export class Engine {
     node: WorkflowNode,
     entry: FrontierEntry,
   ): Promise<'next' | 'stop'> {
-    const inputs = entry.inputs.map((ref) => this.resolve(state, ref));
+    const inputs = entry.inputs.map((ref) => resolveRef(state, ref));
     const outputNames = state.graph.outputs.get(node.name) ?? ['main'];
     const runIndex = state.runData.runCount(node.name);
     const startedAt = this.clock.now();
@@ -345,7 +321,7 @@ export class Engine {
     // A node with effects outside the run starts only once the store has the run as running here
     // and everything before it: a second driver is refused, and a crash re-runs it at most once.
     if (!replaySafe && (state.pending.length > 0 || state.run.status !== 'running'))
-      await this.commit(state, 'running', { redo: entry });
+      await this.checkpoints.commit(state, 'running', { redo: entry });
 
     if (!def) {
       outputs = normaliseOutputs([inputs[0] ?? []], 1);
@@ -429,8 +405,8 @@ export class Engine {
       state.runData.add(node.name, { outputs: [], sources: entry.sources });
       // The failed entry stays on top of the checkpoint: what a retry from the failure runs first.
       state.frontier.stack.push(entry);
-      this.stage(state, step);
-      await this.finish(state, 'failed', failure);
+      this.checkpoints.stage(state, step);
+      await this.checkpoints.finish(state, 'failed', failure);
       return 'stop';
     }
     if (command?.kind === 'wait') {
@@ -441,8 +417,8 @@ export class Engine {
         resumeOn: command.webhook ? 'webhook' : command.event ? 'event' : 'time',
         ...(command.timeoutOutput !== undefined ? { timeoutOutput: command.timeoutOutput } : {}),
       };
-      this.stage(state, step);
-      await this.pause(state, command.until ?? null, wait);
+      this.checkpoints.stage(state, step);
+      await this.checkpoints.pause(state, command.until ?? null, wait);
       return 'stop';
     }
     delete state.attempts[node.name];
@@ -452,8 +428,8 @@ export class Engine {
     }
 
     this.complete(state, node.name, outputs ?? [], seq, entry.sources);
-    this.stage(state, step);
-    if (!replaySafe || this.deferredTooLong(state)) await this.commit(state, 'running');
+    this.checkpoints.stage(state, step);
+    if (!replaySafe || this.checkpoints.due(state)) await this.checkpoints.commit(state, 'running');
     return 'next';
   }
 
@@ -467,7 +443,7 @@ export class Engine {
   ): void {
     const runNumber = state.runData.add(name, { outputs, sources });
     state.stepOutputs.set(seq, outputs);
-    state.frontier.add(state.graph, this.routes(state.graph, name, outputs, seq, runNumber));
+    state.frontier.add(state.graph, routesOf(state.graph, name, outputs, seq, runNumber));
   }
 
   /**
@@ -486,7 +462,7 @@ export class Engine {
     state.attempts[node.name] = failed;
     state.frontier.stack.push(entry);
     const now = this.clock.now();
-    this.stage(state, {
+    this.checkpoints.stage(state, {
       runId: state.run.id,
       seq: state.nextSeq++,
       nodeId: node.id,
@@ -504,7 +480,7 @@ export class Engine {
       error: { ...error, description: `attempt ${failed} of ${node.retry?.maxTries}; next in ${delay} ms` },
       logs: [],
     });
-    await this.pause(state, new Date(now.getTime() + delay));
+    await this.checkpoints.pause(state, new Date(now.getTime() + delay));
     return 'stop';
   }
 
@@ -527,7 +503,7 @@ export class Engine {
     const now = this.clock.now();
     const seq = state.nextSeq++;
     this.complete(state, node.name, outputs, seq, waiting.sources);
-    this.stage(state, {
+    this.checkpoints.stage(state, {
       ...waiting,
       seq,
       status: 'succeeded',
@@ -542,97 +518,8 @@ export class Engine {
     if (resume.by !== 'time') {
       // The run's timeout timer goes only once the store has the run running again: cancelled
       // first, a crash in between would leave a waiting run that nothing wakes.
-      await this.commit(state, 'running');
+      await this.checkpoints.commit(state, 'running');
       await this.opts.timers?.cancelForRun(state.run.id);
     }
-  }
-
-  /** The targets of every output that has items, in v1 order across outputs (top-left first). */
-  private routes(graph: Graph, name: string, outputs: Item[][], seq: number, run: number): Routed[] {
-    const routes: Routed[] = [];
-    const edges = graph.edges.get(name) ?? [];
-    for (let k = 0; k < edges.length; k++) {
-      if ((outputs[k]?.length ?? 0) === 0) continue;
-      const source: ItemSource = { node: name, output: k, run };
-      for (const edge of edges[k])
-        routes.push({ to: edge.to, input: edge.input, ref: { step: seq, output: k }, source });
-    }
-    const position = (n: string) => graph.nodes.get(n)?.position ?? [0, 0];
-    return routes.sort(
-      (a, b) => position(a.to)[1] - position(b.to)[1] || position(a.to)[0] - position(b.to)[0],
-    );
-  }
-
-  private resolve(state: DriveState, ref: StepOutputRef | null): Item[] {
-    if (!ref) return [];
-    if (ref.step === TRIGGER_REF.step) return state.run.triggerItems;
-    return state.stepOutputs.get(ref.step)?.[ref.output] ?? [];
-  }
-
-  private checkpoint(state: DriveState, wait?: WaitState): Checkpoint {
-    return {
-      stack: state.frontier.stack,
-      waiting: state.frontier.waiting,
-      nodeState: state.nodeState,
-      ...(wait ? { wait } : {}),
-      ...(Object.keys(state.attempts).length > 0 ? { attempts: state.attempts } : {}),
-    };
-  }
-
-  /** A finished step, kept for the next commit (which its node may ask for at once). */
-  private stage(state: DriveState, step: StepRecord): void {
-    state.pending.push(step);
-    state.run = { ...state.run, currentNode: step.nodeName };
-  }
-
-  private deferredTooLong(state: DriveState): boolean {
-    const oldest = state.pending[0];
-    return (
-      state.pending.length >= MAX_DEFERRED_STEPS ||
-      (oldest !== undefined && this.clock.now().getTime() - oldest.finishedAt.getTime() >= MAX_DEFERRED_MS)
-    );
-  }
-
-  /**
-   * Writes the staged steps with the frontier and moves the run to `to`, in one store transaction
-   * refused if anyone moved the run since this drive last wrote (ARCHITECTURE "Checkpoints").
-   * `redo`: the entry about to execute, kept on the saved stack so a crash runs it again.
-   */
-  private async commit(
-    state: DriveState,
-    to: RunStatus,
-    opts: { patch?: RunCommit['patch']; wait?: WaitState; redo?: FrontierEntry } = {},
-  ): Promise<void> {
-    const { run } = state;
-    const checkpoint = this.checkpoint(state, opts.wait);
-    if (opts.redo) checkpoint.stack = [...checkpoint.stack, opts.redo];
-    const patch = { ...(run.startedAt === null && { startedAt: this.clock.now() }), ...opts.patch };
-    const steps = state.pending;
-    const result = await this.runs.commit(run.id, run.version, {
-      from: run.status,
-      to,
-      steps,
-      checkpoint,
-      patch,
-    });
-    if (!result.ok) throw new StaleRunError(`Run ${run.id} changed elsewhere (${result.reason})`);
-    state.pending = [];
-    state.run = { ...run, ...patch, status: to, version: result.version };
-    for (const step of steps) this.hooks.onStepFinish?.(state.run, step);
-  }
-
-  /**
-   * The run waits (holding no memory): a due time becomes a timer row. The timer is scheduled
-   * after the commit with an id derived from the paused run's version, so a crash in between is
-   * repaired by scheduling it again at start (src/queue/recovery.ts), never doubled.
-   */
-  private async pause(state: DriveState, waitTill: Date | null, wait?: WaitState): Promise<void> {
-    await this.commit(state, 'waiting', { patch: { waitTill }, wait });
-    if (waitTill) await this.opts.timers?.schedule(resumeTimer(state.run.id, state.run.version, waitTill));
-  }
-
-  private async finish(state: DriveState, status: RunStatus, error: ErrorDetails | null): Promise<void> {
-    await this.commit(state, status, { patch: { error, finishedAt: this.clock.now() } });
-    this.hooks.onRunFinish?.(state.run);
   }
 }

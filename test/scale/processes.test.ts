@@ -10,20 +10,19 @@
  * Needs RELAIS_TEST_REDIS_URL and RELAIS_TEST_DATABASE_URL; skips (loudly) without them.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { workflowSchema } from '../../src/engine/workflow.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { until } from '../../src/testing/until.js';
 import { CRASH_PATH, crashWorkflow } from '../durable/fixtures/crash-workflow.js';
+import { type Cluster, freePort, kill, relais as spawnRelais } from './process-kit.js';
 
 const REDIS = process.env.RELAIS_TEST_REDIS_URL;
 const DATABASE = process.env.RELAIS_TEST_DATABASE_URL;
@@ -34,8 +33,6 @@ if (skip) {
   );
 }
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'relais.js');
 const PREFIX = `relais-test-${randomUUID().slice(0, 8)}`;
 const SCHEMA = `scalep_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const RUNS = 6;
@@ -44,13 +41,13 @@ const STEP_TIMEOUT_MS = 40_000;
 const untilStep = (what: string, predicate: () => boolean | Promise<boolean>) =>
   until(what, predicate, { timeoutMs: STEP_TIMEOUT_MS, everyMs: 25 });
 
-const children: ChildProcess[] = [];
-let dataDir: string | undefined;
+let cluster: Cluster | undefined;
 let store: Store | undefined;
 let closeCounter: (() => Promise<void>) | undefined;
 
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) await kill(c, 'SIGKILL');
+  for (const c of cluster?.children ?? [])
+    if (c.exitCode === null && c.signalCode === null) await kill(c, 'SIGKILL');
   await closeCounter?.();
   if (REDIS) {
     const redis = new Redis(REDIS);
@@ -60,7 +57,7 @@ after(async () => {
   }
   await store?.db.schema.dropSchema(SCHEMA).ifExists().cascade().execute();
   await store?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (cluster) await rm(cluster.dataDir, { recursive: true, force: true });
 });
 
 interface Held {
@@ -103,75 +100,21 @@ async function startCounter() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, held, release, of };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function relais(
-  args: string[],
-  ready: RegExp,
-  extra: Record<string, string>,
-): Promise<{ proc: ChildProcess; line: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('RELAIS_')) delete env[name];
-  Object.assign(env, {
-    RELAIS_DATA_DIR: dataDir,
-    RELAIS_HOST: '127.0.0.1',
-    RELAIS_LOG_LEVEL: 'warn',
-    RELAIS_ENCRYPTION_KEY: 'scale-test-scale-test-scale-test-00',
-    RELAIS_JWT_SECRET: 'scale-test-jwt-secret-scale-test-jwt-secret',
-    RELAIS_DATABASE_URL: DATABASE,
-    RELAIS_DATABASE_SCHEMA: SCHEMA,
-    RELAIS_REDIS_URL: REDIS,
-    RELAIS_QUEUE_PREFIX: PREFIX,
-    RELAIS_QUEUE_LEASE: '1s',
-    ...extra,
-  });
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`relais ${args[0]} did not start:\n${output}`)),
-      STEP_TIMEOUT_MS,
-    );
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk;
-      const m = ready.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, line: m[0] });
-      }
-    });
-    proc.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk;
-    });
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`relais ${args[0]} exited (${code ?? signal}):\n${output}`));
-    });
-  });
-}
-
-async function kill(proc: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill(signal);
-  await exited;
-}
-
 test('one ingress + two workers: a SIGKILLed worker loses no run and doubles none', {
   skip,
   timeout: 120_000,
 }, async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'relais-scale-'));
+  cluster = {
+    dataDir: await mkdtemp(join(tmpdir(), 'relais-scale-')),
+    database: DATABASE!,
+    schema: SCHEMA,
+    redis: REDIS!,
+    prefix: PREFIX,
+    children: [],
+    startTimeoutMs: STEP_TIMEOUT_MS,
+  };
+  const relais = (args: string[], ready: RegExp, extra: Record<string, string>) =>
+    spawnRelais(cluster!, args, ready, extra);
   const counter = await startCounter();
   store = await openStore({ databaseUrl: DATABASE, schema: SCHEMA });
   await store.workflows.saveWorkflow('scale', workflowSchema.parse(crashWorkflow(counter.url, 1)));

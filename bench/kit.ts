@@ -1,5 +1,31 @@
-/** What a benchmark reads of a child process from /proc (Linux): memory and CPU time. */
+/**
+ * What the benchmarks share: the load generator (autocannon), free ports, and what they read of a
+ * child process from /proc (Linux): memory and CPU time.
+ */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+
+export interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
+export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 /** Resident memory now and at its peak, in MB. */
 export function memory(pid: number): { rss: number; peak: number } {
