@@ -3,7 +3,7 @@
  * leases it holds, as Prometheus gauges (beside the run metrics) and in `/healthz`. A `relais
  * worker` serves only these two routes, on `RELAIS_WORKER_PORT`.
  */
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -74,7 +74,7 @@ export function workerProbeApp(deps: {
 }): App {
   const app: App = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
