@@ -200,6 +200,47 @@ for (const fixture of triggerFixtures()) {
       }
     });
 
+    it('a delivery names the pause it is for: an older pause is gone; a row of an earlier build (one version less) still resumes', async () => {
+      const h = await harness(fixture);
+      try {
+        const { events, engine } = wired(h);
+        const runId = await waitingRun(h, engine, 9);
+        const [wait] = await h.store.triggers.findEventWaits('order.paid', '9', 10);
+        const loop = h.proc.loop({ event: events.handle });
+        const deliver = async (waitVersion: number) => {
+          const item = {
+            type: 'order.paid',
+            data: { v: waitVersion },
+            key: '9',
+            receivedAt: '',
+            idempotencyKey: null,
+          };
+          const due = new Date(h.clock.now().getTime() + 1000);
+          await h.store.timers.schedule({
+            id: `event:${runId}:${waitVersion}`,
+            runId,
+            kind: 'event',
+            dueAt: due,
+            payload: { item, waitVersion },
+          });
+          h.clock.advance(1000);
+          assert.equal(await loop.tick(), 1);
+        };
+        await deliver(wait.waitVersion - 2);
+        assert.equal(
+          (await h.store.runs.getRun(runId))?.status,
+          'waiting',
+          'a delivery for an older pause is dropped',
+        );
+        await deliver(wait.waitVersion - 1);
+        assert.equal(await resumed(h, runId), 'succeeded');
+        const steps = await h.store.runs.listSteps(runId);
+        assert.deepEqual(steps.at(-1)?.output?.[0][0].json.data, { v: wait.waitVersion - 1 });
+      } finally {
+        await h.dispose();
+      }
+    });
+
     it('a repeated idempotency key creates the runs a crash kept the first request from creating', async () => {
       const h = await harness(fixture);
       try {

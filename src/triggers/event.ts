@@ -244,10 +244,12 @@ export class EventTrigger implements TriggerKind {
     wait: boolean,
   ): Promise<'resumed' | 'gone'> {
     const run = await this.services.runs.getRun(runId);
-    // The event wait is recorded once the run has paused, with the paused run's version.
+    // The event wait is recorded once the run has paused, with the paused run's version. Rows
+    // written by earlier builds (waiting step and pause in two commits) hold one version less; a
+    // run's next pause is at least two versions further, so both denote this pause.
     if (
       run?.status !== 'waiting' ||
-      run.version !== waitVersion ||
+      (run.version !== waitVersion && run.version !== waitVersion + 1) ||
       run.checkpoint?.wait?.resumeOn !== 'event'
     )
       return 'gone';
