@@ -7,9 +7,9 @@
  * truth; a caller whose view of the run is stale is refused by the store and stops.
  */
 import { randomUUID } from 'node:crypto';
-import type { NodeCommand, NodeLogger, NodeOutcome, NodeServices, RunMode } from '../nodes/sdk.js';
+import type { NodeCommand, NodeLogger, NodeServices, RunMode } from '../nodes/sdk.js';
 import { type Clock, systemClock } from './clock.js';
-import { type ErrorDetails, errorDetails, NonRetryableError, StaleRunError } from './errors.js';
+import { type ErrorDetails, NonRetryableError, StaleRunError } from './errors.js';
 
 export { resumeTimer } from './checkpoints.js';
 export { StaleRunError } from './errors.js';
@@ -18,19 +18,12 @@ import { Checkpoints } from './checkpoints.js';
 import { type DriveState, resolveRef, routesOf } from './drive-state.js';
 import { Frontier, TRIGGER_REF } from './frontier.js';
 import { buildGraph, type Graph } from './graph.js';
+import { type Invocation, invokeNode } from './invoke.js';
 import { type Item, type ItemSource, type JsonObject, toItems } from './items.js';
-import { createNodeContext, type RunScope } from './node-context.js';
-import {
-  applyAlwaysOutputData,
-  fillPairedItems,
-  firstErrorCause,
-  normaliseOutputs,
-  outputsAfterFailure,
-  routeErrorItems,
-} from './outputs.js';
+import type { RunScope } from './node-context.js';
+import { normaliseOutputs } from './outputs.js';
 import type { FrontierEntry, RunRecord, RunStore, StepRecord, TimerPort, WaitState } from './ports.js';
 import type { NodeRegistry } from './registry.js';
-import { retryDelay } from './retry.js';
 import { type RetryRunOptions, retryRun } from './retry-run.js';
 import { RunData } from './run-data.js';
 import type { Workflow, WorkflowNode } from './workflow.js';
@@ -308,13 +301,9 @@ export class Engine {
     entry: FrontierEntry,
   ): Promise<'next' | 'stop'> {
     const inputs = entry.inputs.map((ref) => resolveRef(state, ref));
-    const outputNames = state.graph.outputs.get(node.name) ?? ['main'];
     const runIndex = state.runData.runCount(node.name);
     const startedAt = this.clock.now();
     const logs: string[] = [];
-    let outputs: Item[][] | undefined;
-    let command: NodeCommand | undefined;
-    let failure: ErrorDetails | undefined;
 
     const def = node.disabled ? undefined : this.registry.get(node.type)!;
     const replaySafe = def ? def.replaySafe === true : true;
@@ -323,63 +312,13 @@ export class Engine {
     if (!replaySafe && (state.pending.length > 0 || state.run.status !== 'running'))
       await this.checkpoints.commit(state, 'running', { redo: entry });
 
-    if (!def) {
-      outputs = normaliseOutputs([inputs[0] ?? []], 1);
-    } else {
-      const ctx = createNodeContext(state.scope, {
-        node,
-        def,
-        inputs: node.executeOnce ? inputs.map((list) => list.slice(0, 1)) : inputs,
-        expressionInputs: inputs,
-        sources: entry.sources,
-        runIndex,
-        state: {
-          get: () => state.nodeState[node.name],
-          set: (value) => {
-            if (value === undefined) delete state.nodeState[node.name];
-            else state.nodeState[node.name] = value;
-          },
-        },
-        logs,
-      });
-      try {
-        const outcome: NodeOutcome = await def.execute(ctx);
-        if (Array.isArray(outcome))
-          outputs = normaliseOutputs(
-            outcome.map((o) => toItems(o)),
-            outputNames.length,
-          );
-        else if (outcome.kind === 'respond') {
-          command = outcome;
-          outputs = normaliseOutputs(outcome.outputs, outputNames.length);
-        } else command = outcome;
-      } catch (error) {
-        const details = errorDetails(error, node.name);
-        const failed = (state.attempts[node.name] ?? 0) + 1;
-        const delay = retryDelay(node.retry, error, failed, this.opts.random);
-        if (delay !== undefined) return this.retryLater(state, node, entry, inputs, details, delay, failed);
-        delete state.attempts[node.name];
-        if (node.onError === 'stop') failure = details;
-        else outputs = outputsAfterFailure(node, inputs[0] ?? [], details.message, outputNames.length);
-        if (node.onError !== 'stop') logs.push(`error (continued): ${details.message}`);
-      }
-      // n8n retries a node that continued on fail too (WorkflowExecute's `didContinueOnFail`): items
-      // the node turned into errors make the whole node try again while tries are left; after the
-      // last try they go on as the node made them.
-      const cause =
-        outputs && node.retry && node.onError !== 'stop' ? firstErrorCause(outputs, inputs) : undefined;
-      if (cause !== undefined) {
-        const failed = (state.attempts[node.name] ?? 0) + 1;
-        const delay = retryDelay(node.retry, cause, failed, this.opts.random);
-        const details = errorDetails(cause, node.name);
-        if (delay !== undefined) return this.retryLater(state, node, entry, inputs, details, delay, failed);
-      }
-      if (outputs) {
-        if (node.onError === 'errorOutput') routeErrorItems(outputs);
-        fillPairedItems(outputs, inputs[0] ?? []);
-        applyAlwaysOutputData(node, outputs);
-      }
+    const invoked: Invocation = def
+      ? await invokeNode({ state, node, def, entry, inputs, runIndex, logs, random: this.opts.random })
+      : { kind: 'done', outputs: normaliseOutputs([inputs[0] ?? []], 1) };
+    if (invoked.kind === 'retry') {
+      return this.retryLater(state, node, entry, inputs, invoked.error, invoked.delay, invoked.failed);
     }
+    const { outputs, command, failure } = invoked;
 
     const seq = state.nextSeq++;
     const step: StepRecord = {

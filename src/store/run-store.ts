@@ -18,6 +18,7 @@ import type { RunMode } from '../nodes/sdk.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
+import { insertStatement } from './insert-statement.js';
 import { oneParameterQuery } from './one-parameter-query.js';
 import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
@@ -61,6 +62,9 @@ export interface RelaisRunStore extends RunStore, RunStatsQueries, RunSlotQuerie
 export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const { db, codec } = dialect;
   const writes = groupCommit(db, dialect.caps.groupCommit);
+  const insertRun = insertStatement(db, 'runs', RUN_COLUMNS);
+  const insertSteps = insertStatement(db, 'steps', STEP_COLUMNS);
+  const insertStepData = insertStatement(db, 'step_data', ['run_id', 'seq', 'input', 'output']);
   const runById = oneParameterQuery((id) => db.selectFrom('runs').selectAll().where('id', '=', id));
   const stepsOfRun = oneParameterQuery((runId) =>
     db
@@ -110,12 +114,9 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
             // Refused: nothing was written in this transaction, so committing it is a no-op.
             if (!run) return null;
             for (const chunk of chunks(rows, STEP_ROWS_PER_INSERT)) {
-              await trx
-                .insertInto('steps')
-                .values(chunk.map((r) => r.meta))
-                .execute();
+              await trx.executeQuery(insertSteps(chunk.map((r) => r.meta)));
               const data = chunk.flatMap((r) => (r.data ? [r.data] : []));
-              if (data.length > 0) await trx.insertInto('step_data').values(data).execute();
+              if (data.length > 0) await trx.executeQuery(insertStepData(data));
             }
             return run.version;
           });
@@ -129,7 +130,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     async createRun(run: NewRun): Promise<RunRecord> {
       const record = newRunRecord(run);
       const row = runToRow(codec, record);
-      await writes.one((trx) => trx.insertInto('runs').values(row).execute());
+      await writes.one((trx) => trx.executeQuery(insertRun([row])));
       return record;
     },
 
@@ -228,6 +229,42 @@ function patchColumns(codec: ValueCodec, patch: RunPatch) {
     ...(patch.waitTill !== undefined && { wait_till: nullable(patch.waitTill, codec.date) }),
   };
 }
+
+/** The columns `runToRow` and `stepToRows` fill (the others keep their defaults). */
+const RUN_COLUMNS = [
+  'id',
+  'workflow_id',
+  'workflow_version',
+  'status',
+  'mode',
+  'trigger_items',
+  'checkpoint',
+  'error',
+  'current_node',
+  'version',
+  'is_test',
+  'retry_of',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'wait_till',
+] as const;
+const STEP_COLUMNS = [
+  'run_id',
+  'seq',
+  'node_id',
+  'node_name',
+  'node_type',
+  'run_index',
+  'status',
+  'started_at',
+  'finished_at',
+  'input_count',
+  'output_counts',
+  'sources',
+  'error',
+  'logs',
+] as const;
 
 /**
  * Steps written by one INSERT: 14 columns each stays far below SQLite's 32,766 bound parameters
