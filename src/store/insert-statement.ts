@@ -19,10 +19,9 @@ export function insertStatement<T extends keyof Database & string>(
   return (rows) => {
     let query = compiled.get(rows.length);
     if (!query) {
-      // biome-ignore lint/suspicious/noExplicitAny: a row of NULLs stands for any row of the table.
       query = db
         .insertInto(table)
-        .values(rows.map(() => placeholderRow) as any)
+        .values(rows.map(() => placeholderRow as Insertable<Database[T]>))
         .compile();
       if (query.parameters.length !== rows.length * columns.length) {
         throw new Error(
