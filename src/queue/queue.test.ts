@@ -160,6 +160,35 @@ describe('timers and recovery', () => {
     assert.equal(await store.timers.countPending(), 0);
   });
 
+  test('the running loop claims on while a handler hangs: a slow timer never holds back the next', async () => {
+    const { store, clock } = await setup();
+    let release: () => void = () => {};
+    const fast: string[] = [];
+    const loop = new TimerLoop({
+      timers: store.timers,
+      clock,
+      batch: 1,
+      pollMs: 10,
+      handlers: {
+        slow: () => new Promise<void>((resolve) => (release = resolve)),
+        fast: async (t) => void fast.push(t.id),
+      },
+    });
+    const now = clock.now().getTime();
+    await store.timers.schedule({ id: 'slow', kind: 'slow', dueAt: new Date(now - 2) });
+    await store.timers.schedule({ id: 'fast-1', kind: 'fast', dueAt: new Date(now - 1) });
+    await store.timers.schedule({ id: 'fast-2', kind: 'fast', dueAt: new Date(now) });
+    loop.start();
+    try {
+      await until(() => fast.length === 2);
+      assert.deepEqual(fast, ['fast-1', 'fast-2'], 'handled while the slow one hangs, earliest first');
+    } finally {
+      release();
+      await loop.stop();
+    }
+    assert.equal(await store.timers.countPending(), 0, 'all three completed once their handlers ended');
+  });
+
   test('start-up recovery continues interrupted runs and repairs missing wait timers', async () => {
     const { store, clock, queue } = await setup();
     const { workflow } = await saved(store, 'wf-r', doc('recover', 'sleepDay'));

@@ -3,6 +3,9 @@
  * loop and each timer fires once), hands each to the handler of its kind, then completes it. A
  * timer is completed only after its handler finished, so a process that dies mid-way leaves it to
  * be claimed again when the lease ends; handlers are idempotent (the run store refuses stale moves).
+ *
+ * Handlers run side by side and the loop goes on claiming while they run: one slow handler (a
+ * resume waiting for a dead worker's job to clear) never holds back the timers due after it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../engine/clock.js';
@@ -19,6 +22,8 @@ export interface TimerLoopOptions {
   /** How long a claim holds before another process may take the timer (ms). */
   leaseMs?: number;
   batch?: number;
+  /** Handlers running at once; claiming pauses beyond it. Default 1,000. */
+  maxInFlight?: number;
   onError?: (timer: TimerRecord, error: unknown) => void;
 }
 
@@ -32,38 +37,75 @@ export class TimerLoop {
   private wakeAt = Number.POSITIVE_INFINITY;
   /** Earliest due time scheduled in this process while the loop was ticking. */
   private heard: number | undefined;
+  /** Handlers running, and the ids of timers handled but not yet deleted. */
+  private readonly inFlight = new Set<Promise<boolean>>();
+  private readonly completed: string[] = [];
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: TimerLoopOptions) {}
 
-  /** Fires every timer due now; returns how many were handled. Tests call it after moving the clock. */
+  /**
+   * Fires every timer due now and waits for their handlers (and for timers they made due);
+   * returns how many this call handled. Tests call it after moving the clock.
+   */
   async tick(): Promise<number> {
-    const { timers, clock, handlers } = this.opts;
     let handled = 0;
     for (;;) {
-      const due = await timers.claimDue(
-        clock.now(),
-        this.opts.batch ?? 200,
-        this.owner,
-        this.opts.leaseMs ?? 60_000,
-      );
-      if (due.length === 0) return handled;
-      const done: string[] = [];
-      await Promise.all(
-        due.map(async (timer) => {
-          const handler = handlers[timer.kind];
-          try {
-            if (!handler) throw new Error(`No handler for timers of kind '${timer.kind}'`);
-            await handler(timer);
-            done.push(timer.id);
-          } catch (error) {
-            this.opts.onError?.(timer, error);
-          }
-        }),
-      );
-      // One statement for the batch; a timer whose handler failed stays claimed until its lease ends.
-      await timers.complete(done, this.owner);
-      handled += done.length;
+      const fired = await this.claimAndFire();
+      if (fired.length === 0) return handled;
+      handled += (await Promise.all(fired)).filter(Boolean).length;
+      await this.flushCompleted();
     }
+  }
+
+  /** Claims what is due and starts the handlers without waiting for them; their outcomes (true: handled). */
+  private async claimAndFire(): Promise<Promise<boolean>[]> {
+    const { timers, clock } = this.opts;
+    const fired: Promise<boolean>[] = [];
+    for (;;) {
+      const room = (this.opts.maxInFlight ?? 1000) - this.inFlight.size;
+      if (room <= 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      const limit = Math.min(this.opts.batch ?? 200, room);
+      const due = await timers.claimDue(clock.now(), limit, this.owner, this.opts.leaseMs ?? 60_000);
+      for (const timer of due) fired.push(this.fire(timer));
+      if (due.length < limit) return fired;
+    }
+  }
+
+  private fire(timer: TimerRecord): Promise<boolean> {
+    const handled = (async () => {
+      try {
+        const handler = this.opts.handlers[timer.kind];
+        if (!handler) throw new Error(`No handler for timers of kind '${timer.kind}'`);
+        await handler(timer);
+        this.completed.push(timer.id);
+        // A failed handler's timer stays claimed until its lease ends, then fires again.
+        return true;
+      } catch (error) {
+        this.opts.onError?.(timer, error);
+        return false;
+      }
+    })();
+    this.inFlight.add(handled);
+    void handled.then(() => {
+      this.inFlight.delete(handled);
+      if (!this.stopped && this.completed.length > 0) setImmediate(() => void this.flushCompleted());
+    });
+    return handled;
+  }
+
+  /** Deletes the handled timers, a batch per statement, one flush at a time. */
+  private flushCompleted(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const ids = this.completed.splice(0);
+      if (ids.length > 0) await this.opts.timers.complete(ids, this.owner);
+    });
+    const flushed = this.flushing;
+    this.flushing = flushed.catch(() => undefined);
+    return flushed;
   }
 
   /**
@@ -82,12 +124,15 @@ export class TimerLoop {
     this.unwatch?.();
     clearTimeout(this.handle);
     await this.running;
+    await Promise.allSettled([...this.inFlight]);
+    await this.flushCompleted().catch(() => undefined);
   }
 
   private readonly cycle = (): void => {
     this.wakeAt = Number.POSITIVE_INFINITY;
     this.heard = undefined;
-    this.running = this.tick()
+    // The background loop does not wait for the handlers it starts (see the header).
+    this.running = this.claimAndFire()
       .then(() => this.opts.timers.nextDueAt())
       .catch(() => null)
       .then((next) => {
