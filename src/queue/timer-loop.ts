@@ -22,7 +22,7 @@ export interface TimerLoopOptions {
   /** How long a claim holds before another process may take the timer (ms). */
   leaseMs?: number;
   batch?: number;
-  /** Handlers running at once; claiming pauses beyond it. Default 1,000. */
+  /** Handlers running at once; claiming pauses beyond it. Default 200. */
   maxInFlight?: number;
   onError?: (timer: TimerRecord, error: unknown) => void;
 }
@@ -63,7 +63,7 @@ export class TimerLoop {
     const { timers, clock } = this.opts;
     const fired: Promise<boolean>[] = [];
     for (;;) {
-      const room = (this.opts.maxInFlight ?? 1000) - this.inFlight.size;
+      const room = (this.opts.maxInFlight ?? 200) - this.inFlight.size;
       if (room <= 0) {
         await Promise.race(this.inFlight);
         continue;
