@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
 import { Engine } from '../../src/engine/engine.js';
-import { type WorkflowInput, workflowSchema } from '../../src/engine/workflow.js';
+import { type Workflow, type WorkflowInput, workflowSchema } from '../../src/engine/workflow.js';
 import { createRegistry } from '../../src/nodes/registry.js';
 import { defineNode } from '../../src/nodes/sdk.js';
 import { webhookParams } from '../../src/nodes/webhook.node.js';
@@ -217,6 +217,31 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
     for (const s of stores) await s.close().catch(() => undefined);
   });
 
+  /** Start → the given nodes in a line, saved under `id` (one document per test workflow). */
+  async function chain(
+    id: string,
+    nodes: [name: string, type: string][],
+    settings?: Record<string, unknown>,
+  ): Promise<Workflow> {
+    const doc = workflowSchema.parse({
+      name: id,
+      nodes: [
+        { id: '0', name: 'Start', type: 'manualTrigger' },
+        ...nodes.map(([name, type], i) => ({ id: String(i + 1), name, type, position: [200 * (i + 1), 0] })),
+      ],
+      connections: nodes.map(([name], i) => ({ from: i === 0 ? 'Start' : nodes[i - 1][0], to: name })),
+      ...(settings && { settings }),
+    });
+    await producer.store.workflows.saveWorkflow(id, doc);
+    return doc;
+  }
+
+  /** A queued manual run of a saved chain. */
+  async function queued(id: string, doc: Workflow, triggerItems?: unknown[]): Promise<string> {
+    const run = await producer.engine.create({ workflow: doc, workflowId: id, mode: 'manual', triggerItems });
+    return run.id;
+  }
+
   async function create(): Promise<string> {
     const run = await producer.engine.create({
       workflow: workflowSchema.parse(WORKFLOW),
@@ -254,27 +279,15 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
   });
 
   test('a Respond to Webhook answer comes back to the submitting process through Redis', async () => {
-    const doc = workflowSchema.parse({
-      name: 'answer',
-      nodes: [
-        { id: '1', name: 'Start', type: 'manualTrigger' },
-        { id: '2', name: 'Answer', type: 'answer', position: [200, 0] },
-        { id: '3', name: 'B', type: 'count', position: [400, 0] },
-      ],
-      connections: [
-        { from: 'Start', to: 'Answer' },
-        { from: 'Answer', to: 'B' },
-      ],
-    });
-    await producer.store.workflows.saveWorkflow('wf-answer', doc);
-    const run = await producer.engine.create({
-      workflow: doc,
-      workflowId: 'wf-answer',
-      workflowVersion: 1,
-      mode: 'manual',
-    });
+    const runId = await queued(
+      'wf-answer',
+      await chain('wf-answer', [
+        ['Answer', 'answer'],
+        ['B', 'count'],
+      ]),
+    );
     const answers: unknown[] = [];
-    const outcome = await producer.queue.submit({ runId: run.id, respond: (r) => answers.push(r) });
+    const outcome = await producer.queue.submit({ runId, respond: (r) => answers.push(r) });
     assert.equal(outcome.run.status, 'succeeded');
     assert.equal(answers.length, 1);
     const [a] = answers as { status: number; headers: Record<string, string>; body: unknown }[];
@@ -296,35 +309,23 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
       ['A', 'Slow', 'B'],
     );
 
-    const doc = workflowSchema.parse({
-      name: 'pause',
-      nodes: [
-        { id: '1', name: 'Start', type: 'manualTrigger' },
-        { id: '2', name: 'Pause', type: 'pause', position: [200, 0] },
-        { id: '3', name: 'B', type: 'count', position: [400, 0] },
-      ],
-      connections: [
-        { from: 'Start', to: 'Pause' },
-        { from: 'Pause', to: 'B' },
-      ],
-    });
-    await producer.store.workflows.saveWorkflow('wf-pause', doc);
-    const run = await producer.engine.create({
-      workflow: doc,
-      workflowId: 'wf-pause',
-      workflowVersion: 1,
-      mode: 'manual',
-    });
-    assert.equal((await producer.queue.submit({ runId: run.id })).run.status, 'waiting');
+    const runId = await queued(
+      'wf-pause',
+      await chain('wf-pause', [
+        ['Pause', 'pause'],
+        ['B', 'count'],
+      ]),
+    );
+    assert.equal((await producer.queue.submit({ runId: runId })).run.status, 'waiting');
     const resumes = await Promise.allSettled([
-      producer.queue.submit({ runId: run.id, resume: { by: 'time' } }),
-      producer.queue.submit({ runId: run.id, resume: { by: 'time' } }),
-      producer.queue.submit({ runId: run.id }),
+      producer.queue.submit({ runId: runId, resume: { by: 'time' } }),
+      producer.queue.submit({ runId: runId, resume: { by: 'time' } }),
+      producer.queue.submit({ runId: runId }),
     ]);
     assert.ok(resumes.some((r) => r.status === 'fulfilled' && r.value.run.status === 'succeeded'));
-    assert.equal((await producer.store.runs.getRun(run.id))?.status, 'succeeded');
+    assert.equal((await producer.store.runs.getRun(runId))?.status, 'succeeded');
     assert.deepEqual(
-      calls.get(run.id)?.map((c) => c.split('@')[0]),
+      calls.get(runId)?.map((c) => c.split('@')[0]),
       ['B'],
       'B ran once',
     );
@@ -349,25 +350,16 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
   }
 
   test('a workflow limit (max 2) holds across both workers; refused runs wait delayed and all finish once', async () => {
-    const doc = workflowSchema.parse({
-      name: 'limited',
-      nodes: [
-        { id: '1', name: 'Start', type: 'manualTrigger' },
-        { id: '2', name: 'Gate', type: 'gate', position: [200, 0] },
-        { id: '3', name: 'B', type: 'count', position: [400, 0] },
+    const doc = await chain(
+      'wf-limited',
+      [
+        ['Gate', 'gate'],
+        ['B', 'count'],
       ],
-      connections: [
-        { from: 'Start', to: 'Gate' },
-        { from: 'Gate', to: 'B' },
-      ],
-      settings: { concurrency: { max: 2 } },
-    });
-    await producer.store.workflows.saveWorkflow('wf-limited', doc);
+      { concurrency: { max: 2 } },
+    );
     const ids: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      const run = await producer.engine.create({ workflow: doc, workflowId: 'wf-limited', mode: 'manual' });
-      ids.push(run.id);
-    }
+    for (let i = 0; i < 8; i++) ids.push(await queued('wf-limited', doc));
     const done = Promise.all(ids.map((runId) => producer.queue.submit({ runId })));
     // Two inside, the six others refused a slot: delayed in BullMQ, in the group's waiting room.
     await until('2 inside and 6 delayed', async () => {
@@ -393,28 +385,16 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
   });
 
   test('a limit per key (one run per customer at a time) across both workers', async () => {
-    const doc = workflowSchema.parse({
-      name: 'per customer',
-      nodes: [
-        { id: '1', name: 'Start', type: 'manualTrigger' },
-        { id: '2', name: 'Gate', type: 'gate', position: [200, 0] },
-      ],
-      connections: [{ from: 'Start', to: 'Gate' }],
-      settings: { concurrency: { key: '={{ $json.customer }}' } },
+    const doc = await chain('wf-keyed', [['Gate', 'gate']], {
+      concurrency: { key: '={{ $json.customer }}' },
     });
-    await producer.store.workflows.saveWorkflow('wf-keyed', doc);
     const ids: string[] = [];
     const customerOf = new Map<string, string>();
     for (let i = 0; i < 9; i++) {
       const customer = ['a', 'b', 'c'][i % 3];
-      const run = await producer.engine.create({
-        workflow: doc,
-        workflowId: 'wf-keyed',
-        mode: 'manual',
-        triggerItems: [{ customer }],
-      });
-      ids.push(run.id);
-      customerOf.set(run.id, customer);
+      const runId = await queued('wf-keyed', doc, [{ customer }]);
+      ids.push(runId);
+      customerOf.set(runId, customer);
     }
     const done = Promise.all(ids.map((runId) => producer.queue.submit({ runId })));
     await until('one run inside per customer', () => gates.length === 3);
@@ -426,22 +406,12 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
   });
 
   test('a caller waits across a Wait: the answer given after the run resumed on a worker comes back', async () => {
-    const doc = workflowSchema.parse({
-      name: 'answer later',
-      nodes: [
-        { id: '1', name: 'Start', type: 'manualTrigger' },
-        { id: '2', name: 'Pause', type: 'pause', position: [200, 0] },
-        { id: '3', name: 'Answer', type: 'answer', position: [400, 0] },
-        { id: '4', name: 'B', type: 'count', position: [600, 0] },
-      ],
-      connections: [
-        { from: 'Start', to: 'Pause' },
-        { from: 'Pause', to: 'Answer' },
-        { from: 'Answer', to: 'B' },
-      ],
-    });
-    await producer.store.workflows.saveWorkflow('wf-later', doc);
-    const run = await producer.engine.create({ workflow: doc, workflowId: 'wf-later', mode: 'manual' });
+    const doc = await chain('wf-later', [
+      ['Pause', 'pause'],
+      ['Answer', 'answer'],
+      ['B', 'count'],
+    ]);
+    const runId = await queued('wf-later', doc);
     const waiters = new WebhookWaiters(() => producer.queue);
     const runner = new WebhookRunner({
       queue: producer.queue,
@@ -450,17 +420,14 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
       onError: (runId, error) => errors.push({ runId, error }),
     });
     const byNode = runner.answer(
-      run.id,
+      runId,
       webhookParams.parse({ path: 'x', responseMode: 'responseNode' }),
       20_000,
     );
-    await until(
-      'the run waits',
-      async () => (await producer.store.runs.getRun(run.id))?.status === 'waiting',
-    );
+    await until('the run waits', async () => (await producer.store.runs.getRun(runId))?.status === 'waiting');
     assert.equal(waiters.size, 1, 'the caller still waits');
     // The due time comes: another process (a `start`'s timer loop) resumes it; a worker drives it.
-    await workers[1].queue.submit({ runId: run.id, resume: { by: 'time' } });
+    await workers[1].queue.submit({ runId: runId, resume: { by: 'time' } });
     const answer = await byNode;
     assert.ok(!(answer instanceof Error), String(answer));
     assert.equal(answer.status, 201);
@@ -468,26 +435,22 @@ describe('BullMQ run queue on Redis + PostgreSQL', { skip }, () => {
     assert.equal(waiters.size, 0);
 
     // lastNode: the answer is the last node's output, read back when the run ends elsewhere.
-    const second = await producer.engine.create({ workflow: doc, workflowId: 'wf-later', mode: 'manual' });
-    const last = runner.answer(
-      second.id,
-      webhookParams.parse({ path: 'x', responseMode: 'lastNode' }),
-      20_000,
-    );
+    const second = await queued('wf-later', doc);
+    const last = runner.answer(second, webhookParams.parse({ path: 'x', responseMode: 'lastNode' }), 20_000);
     await until(
       'the second run waits',
-      async () => (await producer.store.runs.getRun(second.id))?.status === 'waiting',
+      async () => (await producer.store.runs.getRun(second))?.status === 'waiting',
     );
-    await workers[0].queue.submit({ runId: second.id, resume: { by: 'time' } });
+    await workers[0].queue.submit({ runId: second, resume: { by: 'time' } });
     const answered = await last;
     assert.ok(!(answered instanceof Error), String(answered));
     assert.equal(answered.status, 200);
     assert.equal((answered.body as { B: string }).B.startsWith('w'), true, 'the last node B answered');
 
     // A caller that gives up (timeout) stops listening: nothing is left subscribed for its run.
-    const third = await producer.engine.create({ workflow: doc, workflowId: 'wf-later', mode: 'manual' });
+    const third = await queued('wf-later', doc);
     const timeout = await runner.answer(
-      third.id,
+      third,
       webhookParams.parse({ path: 'x', responseMode: 'lastNode' }),
       300,
     );
