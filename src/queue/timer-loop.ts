@@ -62,13 +62,18 @@ export class TimerLoop {
   private async claimAndFire(): Promise<Promise<boolean>[]> {
     const { timers, clock } = this.opts;
     const fired: Promise<boolean>[] = [];
+    const batch = this.opts.batch ?? 200;
+    const maxInFlight = this.opts.maxInFlight ?? 200;
+    // Claims wait for a quarter of a batch of room: one claim per finished handler would cost a
+    // statement per timer when thousands fall due at once.
+    const enough = Math.max(1, Math.floor(Math.min(batch, maxInFlight) / 4));
     for (;;) {
-      const room = (this.opts.maxInFlight ?? 200) - this.inFlight.size;
-      if (room <= 0) {
+      const room = maxInFlight - this.inFlight.size;
+      if (room < enough) {
         await Promise.race(this.inFlight);
         continue;
       }
-      const limit = Math.min(this.opts.batch ?? 200, room);
+      const limit = Math.min(batch, room);
       const due = await timers.claimDue(clock.now(), limit, this.owner, this.opts.leaseMs ?? 60_000);
       for (const timer of due) fired.push(this.fire(timer));
       if (due.length < limit) return fired;

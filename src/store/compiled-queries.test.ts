@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { namedParameterQuery, oneParameterQuery } from './compiled-query.js';
 import { openStore } from './index.js';
 import { insertStatement } from './insert-statement.js';
-import { oneParameterQuery } from './one-parameter-query.js';
 
 test('a one-parameter query is compiled once and binds each value; other shapes are refused', async () => {
   const store = await openStore({ memory: true });
@@ -49,6 +49,32 @@ test('an insert statement binds every listed column in order, compiled once per 
     assert.throws(
       () => insert([{ run_id: 'e', seq: 5, input: null, output: null, extra: 1 } as never]),
       /'extra' is not listed/,
+    );
+  } finally {
+    await store.close();
+  }
+});
+
+test('a named-parameter query binds each name where it was placed, keeps compiled-in values, and refuses unused names', async () => {
+  const store = await openStore({ memory: true });
+  try {
+    const rename = namedParameterQuery(['name', 'id'], (parameter) =>
+      store.db
+        .updateTable('workflows')
+        .set((eb) => ({ name: parameter('name'), version: eb('version', '+', 1) }))
+        .where('id', '=', parameter('id'))
+        .returning(['name', 'version']),
+    );
+    const query = rename({ id: 'w1', name: 'Renamed' });
+    assert.deepEqual(query.parameters, ['Renamed', 1, 'w1'], 'the +1 stays as compiled');
+    assert.deepEqual(rename({ name: 'Again', id: 'w2' }).parameters, ['Again', 1, 'w2']);
+    assert.deepEqual((await store.db.executeQuery(query)).rows, [], 'no such workflow: nothing updated');
+    assert.throws(
+      () =>
+        namedParameterQuery(['id', 'name'], (parameter) =>
+          store.db.deleteFrom('workflows').where('id', '=', parameter('id')),
+        ),
+      /parameters name not used/,
     );
   } finally {
     await store.close();

@@ -1,7 +1,7 @@
 /**
  * An INSERT of rows that always have the same columns, compiled once per row count: the run
  * store writes a run, its steps and their payloads for every run, and Kysely would otherwise
- * build and compile each of those statements anew (see one-parameter-query.ts for the reads).
+ * build and compile each of those statements anew (see compiled-query.ts for the reads).
  * Every listed column is bound, in the listed order (a missing value binds NULL); a row with a
  * column not listed is refused, so a mapper that gains a column cannot lose its value silently.
  */

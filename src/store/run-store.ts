@@ -3,7 +3,7 @@
  * `(id, version[, status])` that bumps `version` (STYLE practice 4): two processes holding the same
  * view of a run can never both move it, and the loser gets a named refusal instead of an exception.
  */
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, Updateable } from 'kysely';
 import type {
   NewRun,
   RunCommit,
@@ -15,11 +15,11 @@ import type {
 } from '../engine/ports.js';
 import { allowedSources, canCommit, type RunStatus } from '../engine/run-state.js';
 import type { RunMode } from '../nodes/sdk.js';
+import { namedParameterQuery, oneParameterQuery } from './compiled-query.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
 import { insertStatement } from './insert-statement.js';
-import { oneParameterQuery } from './one-parameter-query.js';
 import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
@@ -65,6 +65,16 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const insertRun = insertStatement(db, 'runs', RUN_COLUMNS);
   const insertSteps = insertStatement(db, 'steps', STEP_COLUMNS);
   const insertStepData = insertStatement(db, 'step_data', ['run_id', 'seq', 'input', 'output']);
+  const moveRunQuery = conditionalRunUpdate(db);
+  /** The conditional UPDATE of the header: sets `set`, bumps the version; undefined if refused. */
+  const moveRun = async (
+    trx: Kysely<Database>,
+    id: string,
+    expectedVersion: number,
+    sources: readonly RunStatus[],
+    set: RunColumns,
+  ): Promise<{ version: number } | undefined> =>
+    (await trx.executeQuery(moveRunQuery(id, expectedVersion, sources, set))).rows[0];
   const runById = oneParameterQuery((id) => db.selectFrom('runs').selectAll().where('id', '=', id));
   const stepsOfRun = oneParameterQuery((runId) =>
     db
@@ -90,20 +100,12 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     const checkpoint = codec.json(change.checkpoint);
     const currentNode = change.steps.at(-1)?.nodeName;
     const update = (trx: Kysely<Database>) =>
-      trx
-        .updateTable('runs')
-        .set((eb) => ({
-          ...patchColumns(codec, change.patch ?? {}),
-          checkpoint,
-          ...(currentNode !== undefined && { current_node: currentNode }),
-          status: change.to,
-          version: eb('version', '+', 1),
-        }))
-        .where('id', '=', id)
-        .where('version', '=', expectedVersion)
-        .where('status', '=', change.from)
-        .returning('version')
-        .executeTakeFirst();
+      moveRun(trx, id, expectedVersion, [change.from], {
+        ...patchColumns(codec, change.patch ?? {}),
+        checkpoint,
+        ...(currentNode !== undefined && { current_node: currentNode }),
+        status: change.to,
+      });
     const version =
       rows.length === 0
         ? ((await writes.one(update))?.version ?? null)
@@ -143,14 +145,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
       const sources = allowedSources(to);
       if (sources.length === 0) return refusal(db, id, expectedVersion);
       const row = await writes.one((trx) =>
-        trx
-          .updateTable('runs')
-          .set((eb) => ({ ...patchColumns(codec, patch), status: to, version: eb('version', '+', 1) }))
-          .where('id', '=', id)
-          .where('version', '=', expectedVersion)
-          .where('status', 'in', sources)
-          .returning('version')
-          .executeTakeFirst(),
+        moveRun(trx, id, expectedVersion, sources, { ...patchColumns(codec, patch), status: to }),
       );
       return row ? { ok: true, version: row.version } : refusal(db, id, expectedVersion);
     },
@@ -216,6 +211,47 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
         ? { ok: false, reason: 'in_flight', status: run.status }
         : { ok: false, reason: 'not_found' };
     },
+  };
+}
+
+type RunColumns = Omit<Updateable<Database['runs']>, 'version'>;
+
+/**
+ * The run's conditional UPDATE, compiled once per set of columns and number of source statuses
+ * (a handful of shapes: see compiled-query.ts for why).
+ */
+function conditionalRunUpdate(db: Kysely<Database>) {
+  type Bind = (values: Readonly<Record<string, unknown>>) => CompiledQuery<{ version: number }>;
+  const shapes = new Map<string, Bind>();
+  return (id: string, expectedVersion: number, sources: readonly RunStatus[], set: RunColumns) => {
+    const columns = Object.keys(set) as (keyof RunColumns & string)[];
+    const shape = `${columns.join(',')}|${sources.length}`;
+    let bind = shapes.get(shape);
+    if (!bind) {
+      const sourceNames = sources.map((_, i) => `from:${i}`);
+      bind = namedParameterQuery([...columns, 'id', 'version', ...sourceNames], (parameter) =>
+        db
+          .updateTable('runs')
+          .set((eb) => ({
+            ...Object.fromEntries(columns.map((column) => [column, parameter(column)])),
+            version: eb('version', '+', 1),
+          }))
+          .where('id', '=', parameter('id'))
+          .where('version', '=', parameter('version'))
+          .where(
+            'status',
+            'in',
+            sourceNames.map((name) => parameter(name)),
+          )
+          .returning('version'),
+      );
+      shapes.set(shape, bind);
+    }
+    const values: Record<string, unknown> = { ...set, id, version: expectedVersion };
+    sources.forEach((status, i) => {
+      values[`from:${i}`] = status;
+    });
+    return bind(values);
   };
 }
 

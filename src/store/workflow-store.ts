@@ -6,9 +6,9 @@
 import type { Selectable } from 'kysely';
 import type { WorkflowRecord, WorkflowStore } from '../engine/ports.js';
 import type { Workflow } from '../engine/workflow.js';
+import { oneParameterQuery } from './compiled-query.js';
 import { afterCursor, InvalidCursorError, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
-import { oneParameterQuery } from './one-parameter-query.js';
 import type { WorkflowsTable } from './schema.js';
 import { nameContains } from './search.js';
 

@@ -13,6 +13,7 @@ import { retention } from './0006_retention.js';
 import { emailTemplates } from './0007_email_templates.js';
 import { tables } from './0008_tables.js';
 import { slotClaims } from './0009_slot_claims.js';
+import { timersDueOrder } from './0010_timers_due_order.js';
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
     '0007_email_templates': emailTemplates(caps),
     '0008_tables': tables(caps),
     '0009_slot_claims': slotClaims(caps),
+    '0010_timers_due_order': timersDueOrder(),
   };
   return { getMigrations: async () => migrations };
 }
