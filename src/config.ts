@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CONCURRENCY } from './queue/contract.js';
 
 const bytes = z
   .string()
@@ -58,7 +59,7 @@ export const configSchema = z.object({
   RELAIS_FILES_DIR: z.string().optional(),
   RELAIS_CODE_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
   RELAIS_CODE_MEMORY_MB: z.coerce.number().int().min(8).optional(),
-  RELAIS_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).default(16),
+  RELAIS_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).default(DEFAULT_CONCURRENCY),
   RELAIS_PRUNE_MAX_AGE: duration.default(14 * 86_400_000),
   RELAIS_PRUNE_MAX_RUNS: z.coerce.number().int().min(0).default(10_000),
   RELAIS_PRUNE_INTERVAL: duration.refine((ms) => ms >= 1000, 'at least 1s').default(3_600_000),

@@ -6,7 +6,6 @@
  * the new frontier in one store transition, route the outputs, repeat. The store is the source of
  * truth; a caller whose view of the run is stale is refused by the store and stops.
  */
-import { randomUUID } from 'node:crypto';
 import type { NodeCommand, NodeLogger, NodeServices, RunMode } from '../nodes/sdk.js';
 import { type Clock, systemClock } from './clock.js';
 import { type ErrorDetails, NonRetryableError, StaleRunError } from './errors.js';
@@ -26,6 +25,7 @@ import type { FrontierEntry, RunRecord, RunStore, StepRecord, TimerPort, WaitSta
 import type { NodeRegistry } from './registry.js';
 import { type RetryRunOptions, retryRun } from './retry-run.js';
 import { RunData } from './run-data.js';
+import { newRunId } from './run-id.js';
 import type { Workflow, WorkflowNode } from './workflow.js';
 
 export interface EngineHooks {
@@ -129,7 +129,7 @@ export class Engine {
   async create(input: StartRun): Promise<RunRecord> {
     const startNode = input.startNode ?? this.findTrigger(input.workflow);
     return this.runs.createRun({
-      id: input.runId ?? randomUUID(),
+      id: input.runId ?? newRunId(),
       workflowId: input.workflowId,
       workflowVersion: input.workflowVersion ?? 1,
       mode: input.mode,

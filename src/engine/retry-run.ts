@@ -3,11 +3,11 @@
  * with its stored inputs, or from the trigger. The failed run's checkpoint keeps the failed entry on
  * top of its stack, so "where to continue" is already recorded.
  */
-import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import type { StartRun } from './engine.js';
 import { NonRetryableError, StaleRunError } from './errors.js';
 import type { RunRecord, RunStore } from './ports.js';
+import { newRunId } from './run-id.js';
 import type { Workflow } from './workflow.js';
 
 export interface RetryRunOptions {
@@ -53,7 +53,7 @@ export async function retryRun(
     throw new NonRetryableError(`Run ${failed.id} has no checkpoint to retry from`);
   }
   const created = await deps.runs.createRun({
-    id: randomUUID(),
+    id: newRunId(),
     workflowId: failed.workflowId,
     workflowVersion: failed.workflowVersion,
     mode: 'retry',

@@ -34,7 +34,7 @@ import { isTerminal } from '../engine/run-state.js';
 import type { Workflow } from '../engine/workflow.js';
 import type { RunSlotQueries } from '../store/run-slots.js';
 import { type SlotGroup, slotGroupOf } from './concurrency.js';
-import type { RunJob, RunQueue } from './contract.js';
+import { DEFAULT_CONCURRENCY, type RunJob, type RunQueue } from './contract.js';
 
 /** What travels through Redis for one job: ids and how to resume, never run state. */
 export interface BullRunJob {
@@ -71,7 +71,7 @@ export interface BullMqQueueOptions {
   clock?: Clock;
   /** This process also works jobs: each is driven by this executor (the process' EmbeddedQueue). */
   executor?: RunQueue;
-  /** Jobs taken at once by this process' worker. Default 16. */
+  /** Jobs taken at once by this process' worker. Default `DEFAULT_CONCURRENCY`. */
   concurrency?: number;
   /** How long a worker's lease lasts without renewal (ms). Default 30 s. */
   lockDurationMs?: number;
@@ -155,7 +155,7 @@ export class BullMqQueue implements RunQueue {
         {
           connection: connection(),
           prefix: this.prefix,
-          concurrency: opts.concurrency ?? 16,
+          concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
           lockDuration: opts.lockDurationMs ?? 30_000,
           stalledInterval: opts.stalledIntervalMs ?? 30_000,
           // A dead worker's job goes back to the queue this many times before it fails; the run is

@@ -6,6 +6,15 @@ import type { RespondCallback, ResumeInput, RunOutcome } from '../engine/engine.
 import type { RunRecord } from '../engine/ports.js';
 import type { Workflow } from '../engine/workflow.js';
 
+/**
+ * Runs one process drives at once unless configured (`RELAIS_MAX_CONCURRENT_RUNS`). Runs mostly wait
+ * on I/O (HTTP calls, the store), so a low limit queues them behind each other for nothing: at 16,
+ * 50 concurrent webhook callers left runs queued, each read back from the store when its turn
+ * came, and commits shared fewer transactions. Per-workflow limits (`settings.concurrency`)
+ * protect slow or rate-limited services.
+ */
+export const DEFAULT_CONCURRENCY = 100;
+
 export interface RunJob {
   runId: string;
   /** How a waiting run is resumed (due time, webhook body, event). */

@@ -17,13 +17,13 @@ import { isTerminal } from '../engine/run-state.js';
 import type { Workflow } from '../engine/workflow.js';
 import type { ConcurrencyGroup } from '../store/index.js';
 import { ConcurrencySlots, type SlotGroup, type SlotStore, slotGroupOf } from './concurrency.js';
-import type { RunJob, RunQueue } from './contract.js';
+import { DEFAULT_CONCURRENCY, type RunJob, type RunQueue } from './contract.js';
 
 export interface EmbeddedQueueOptions {
   engine: Engine;
   runs: RunStore;
   workflows: Pick<WorkflowStore, 'getWorkflow' | 'getWorkflowVersion'>;
-  /** Runs driven at once by this process (waiting runs do not count). Default 16. */
+  /** Runs driven at once by this process (waiting runs do not count). Default `DEFAULT_CONCURRENCY`. */
   concurrency?: number;
   /** For runs of documents that are not in the store (`relais run`, tests). */
   workflowOf?: (run: RunRecord) => Workflow | undefined;
@@ -163,7 +163,7 @@ export class EmbeddedQueue implements RunQueue {
 
   /** Starts every pending job that fits the limits, oldest first. */
   private pump(): void {
-    const limit = this.opts.concurrency ?? 16;
+    const limit = this.opts.concurrency ?? DEFAULT_CONCURRENCY;
     const blocked: SlotGroup[] = [];
     for (let i = 0; i < this.pending.length && this.active < limit; ) {
       const p = this.pending[i];

@@ -65,7 +65,7 @@ for (const database of testDatabases()) {
 
 test('limits and retention settings come from the environment, with documented defaults', () => {
   const defaults = loadConfig({});
-  assert.equal(defaults.maxConcurrentRuns, 16);
+  assert.equal(defaults.maxConcurrentRuns, 100);
   assert.deepEqual(defaults.retention, {
     maxAgeMs: 14 * DAY,
     maxRunsPerWorkflow: 10_000,

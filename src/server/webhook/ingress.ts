@@ -9,7 +9,6 @@
  *   handler    HMAC over the raw bytes · parse by content type (400/415) · trigger item ·
  *              idempotency key · create the run (committed) · answer per response mode
  */
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BinaryStore } from '../../binary/store.js';
@@ -17,6 +16,7 @@ import type { Clock } from '../../engine/clock.js';
 import type { Engine } from '../../engine/engine.js';
 import type { BinaryData } from '../../engine/items.js';
 import type { RunStore } from '../../engine/ports.js';
+import { newRunId } from '../../engine/run-id.js';
 import { HTTP_METHODS, type HttpMethod } from '../../nodes/webhook.node.js';
 import type { RunJob, RunQueue } from '../../queue/contract.js';
 import type { IdempotencyStore } from '../../store/idempotency-store.js';
@@ -259,7 +259,7 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
       throw notRegistered('test', request.method, reg.path, []);
     }
 
-    const runId = randomUUID();
+    const runId = newRunId();
     const idem = reg.params.idempotency;
     const key =
       state.kind === 'production' && idem.enabled
