@@ -9,11 +9,18 @@ import { workflowSchema } from './workflow.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-test('run ids are UUIDv7, unique, and sort in the order they were made (even within a millisecond)', () => {
-  const ids = Array.from({ length: 5000 }, () => newRunId());
+test('run ids are UUIDv7: the millisecond first (they sort by it), then random', () => {
+  const at = Date.UTC(2026, 10, 24, 12, 0, 0);
+  const ids = Array.from({ length: 2000 }, (_, i) => newRunId(at + Math.floor(i / 10)));
   for (const id of ids) assert.match(id, UUID_V7);
-  assert.equal(new Set(ids).size, ids.length);
-  assert.deepEqual([...ids].sort(), ids);
+  assert.equal(new Set(ids).size, ids.length, 'unique, also within a millisecond');
+  assert.equal(ids[0].slice(0, 13).replace('-', ''), at.toString(16).padStart(12, '0'));
+  const sorted = [...ids].sort();
+  assert.deepEqual(
+    sorted.map((id) => id.slice(0, 13)),
+    ids.map((id) => id.slice(0, 13)),
+    'in the order of their milliseconds',
+  );
 });
 
 test('the engine gives the runs it creates a time-ordered id, unless the caller chose one', async () => {
