@@ -98,12 +98,13 @@ export class EmbeddedQueue implements RunQueue {
 
   private enqueue(job: RunJob): Promise<RunOutcome> {
     return new Promise<RunOutcome>((resolve, reject) => {
-      // Jobs are loaded one after the other so they enter the queue in the order they were submitted.
+      // Jobs are read side by side (the store serves the reads of one turn with one query) and
+      // enter the queue one after the other, in the order they were submitted.
+      const loading = this.load(job);
+      loading.catch(() => undefined); // Rejected in turn below.
       this.intake = this.intake
         .then(async () => {
-          const run = job.created?.run ?? (await this.opts.runs.getRun(job.runId));
-          if (!run) throw new Error(`Run ${job.runId} not found`);
-          const { workflow, active } = job.created ?? (await this.workflowFor(run));
+          const { run, workflow, active } = await loading;
           const group = slotGroupOf(run, workflow, this.clock, (error) => this.opts.onError?.(run.id, error));
           if (group && run.status === 'queued')
             await this.opts.slots?.setConcurrencyGroup(run.id, { key: group.key, hold: group.hold });
@@ -127,6 +128,13 @@ export class EmbeddedQueue implements RunQueue {
         })
         .catch(reject);
     });
+  }
+
+  private async load(job: RunJob): Promise<{ run: RunRecord; workflow: Workflow; active: boolean }> {
+    if (job.created) return job.created;
+    const run = await this.opts.runs.getRun(job.runId);
+    if (!run) throw new Error(`Run ${job.runId} not found`);
+    return { run, ...(await this.workflowFor(run)) };
   }
 
   depth(): { queued: number; active: number } {

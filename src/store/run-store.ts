@@ -15,7 +15,8 @@ import type {
 } from '../engine/ports.js';
 import { allowedSources, canCommit, type RunStatus } from '../engine/run-state.js';
 import type { RunMode } from '../nodes/sdk.js';
-import { namedParameterQuery, oneParameterQuery } from './compiled-query.js';
+import { coalescedRead, paddedKeys } from './coalesced-read.js';
+import { namedParameterQuery } from './compiled-query.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
@@ -75,17 +76,36 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     set: RunColumns,
   ): Promise<{ version: number } | undefined> =>
     (await trx.executeQuery(moveRunQuery(id, expectedVersion, sources, set))).rows[0];
-  const runById = oneParameterQuery((id) => db.selectFrom('runs').selectAll().where('id', '=', id));
-  const stepsOfRun = oneParameterQuery((runId) =>
-    db
-      .selectFrom('steps')
-      .leftJoin('step_data', (join) =>
-        join.onRef('step_data.run_id', '=', 'steps.run_id').onRef('step_data.seq', '=', 'steps.seq'),
-      )
-      .selectAll('steps')
-      .select(['step_data.input', 'step_data.output'])
-      .where('steps.run_id', '=', runId)
-      .orderBy('steps.seq'),
+  // Reads of one turn share a query (coalesced-read.ts): a batch of due timers reads a hundred runs.
+  const readRun = coalescedRead(
+    async (ids: readonly string[]) => {
+      const rows = await db.selectFrom('runs').selectAll().where('id', 'in', paddedKeys(ids)).execute();
+      return new Map(rows.map((row) => [row.id, row]));
+    },
+    (row) => runFromRow(codec, row),
+  );
+  const readSteps = coalescedRead(
+    async (runIds: readonly string[]) => {
+      const rows = await db
+        .selectFrom('steps')
+        .leftJoin('step_data', (join) =>
+          join.onRef('step_data.run_id', '=', 'steps.run_id').onRef('step_data.seq', '=', 'steps.seq'),
+        )
+        .selectAll('steps')
+        .select(['step_data.input', 'step_data.output'])
+        .where('steps.run_id', 'in', paddedKeys(runIds))
+        .orderBy('steps.run_id')
+        .orderBy('steps.seq')
+        .execute();
+      const byRun = new Map<string, typeof rows>();
+      for (const row of rows) {
+        const list = byRun.get(row.run_id);
+        if (list) list.push(row);
+        else byRun.set(row.run_id, [row]);
+      }
+      return byRun;
+    },
+    (rows) => rows.map((row) => stepFromRow(codec, row)),
   );
 
   /** RunStore.commit: see the port. */
@@ -137,8 +157,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async getRun(id: string): Promise<RunRecord | null> {
-      const [row] = (await db.executeQuery(runById(id))).rows;
-      return row ? runFromRow(codec, row) : null;
+      return (await readRun(id)) ?? null;
     },
 
     async transition(id, expectedVersion, to, patch = {}): Promise<TransitionResult> {
@@ -157,8 +176,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async listSteps(runId: string): Promise<StepRecord[]> {
-      const { rows } = await db.executeQuery(stepsOfRun(runId));
-      return rows.map((row) => stepFromRow(codec, row));
+      return (await readSteps(runId)) ?? [];
     },
 
     async listRunsByStatus(statuses: RunStatus[], limit: number): Promise<RunRecord[]> {
