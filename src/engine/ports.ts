@@ -188,10 +188,18 @@ export interface WorkflowRecord {
   updatedAt: Date;
 }
 
+/** A workflow as it is now, without its document. */
+export type WorkflowHead = Omit<WorkflowRecord, 'workflow'>;
+
 export interface WorkflowStore {
   /** Inserts or updates; every save keeps the previous version. */
   saveWorkflow(id: string, workflow: Workflow, opts?: { now?: Date }): Promise<WorkflowRecord>;
   getWorkflow(id: string): Promise<WorkflowRecord | null>;
+  /**
+   * Whether a workflow exists and is active, without reading and parsing its document: what a
+   * queued or resumed run needs to know (it runs its own stored version).
+   */
+  getWorkflowHead(id: string): Promise<WorkflowHead | null>;
   /** A given version of a workflow (runs keep the version they started on). */
   getWorkflowVersion(id: string, version: number): Promise<Workflow | null>;
 }

@@ -22,7 +22,7 @@ import { DEFAULT_CONCURRENCY, type RunJob, type RunQueue } from './contract.js';
 export interface EmbeddedQueueOptions {
   engine: Engine;
   runs: RunStore;
-  workflows: Pick<WorkflowStore, 'getWorkflow' | 'getWorkflowVersion'>;
+  workflows: Pick<WorkflowStore, 'getWorkflowHead' | 'getWorkflowVersion'>;
   /** Runs driven at once by this process (waiting runs do not count). Default `DEFAULT_CONCURRENCY`. */
   concurrency?: number;
   /** For runs of documents that are not in the store (`relais run`, tests). */
@@ -153,7 +153,7 @@ export class EmbeddedQueue implements RunQueue {
   private async workflowFor(run: RunRecord): Promise<{ workflow: Workflow; active: boolean }> {
     const given = this.opts.workflowOf?.(run);
     if (given) return { workflow: given, active: false };
-    const current = await this.opts.workflows.getWorkflow(run.workflowId);
+    const current = await this.opts.workflows.getWorkflowHead(run.workflowId);
     // Keyed by creation time too: a workflow deleted and saved again under its id restarts at v1.
     const cacheKey = current
       ? `${run.workflowId}\u0000${current.createdAt.getTime()}\u0000${run.workflowVersion}`

@@ -4,8 +4,9 @@
  * Documents are stored as given; validating them (zod) is the caller's job, before the write.
  */
 import type { Selectable } from 'kysely';
-import type { WorkflowRecord, WorkflowStore } from '../engine/ports.js';
+import type { WorkflowHead, WorkflowRecord, WorkflowStore } from '../engine/ports.js';
 import type { Workflow } from '../engine/workflow.js';
+import { coalescedRead, paddedKeys } from './coalesced-read.js';
 import { oneParameterQuery } from './compiled-query.js';
 import { afterCursor, InvalidCursorError, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
@@ -53,6 +54,25 @@ export interface RelaisWorkflowStore extends WorkflowStore {
 export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore {
   const { db, codec } = dialect;
   const workflowById = oneParameterQuery((id) => db.selectFrom('workflows').selectAll().where('id', '=', id));
+  // Each queued or resumed run asks; the asks of one turn share a query (coalesced-read.ts).
+  const readHead = coalescedRead(
+    async (ids: readonly string[]) => {
+      const rows = await db
+        .selectFrom('workflows')
+        .select(['id', 'name', 'version', 'active', 'created_at', 'updated_at'])
+        .where('id', 'in', paddedKeys(ids))
+        .execute();
+      return new Map(rows.map((row) => [row.id, row]));
+    },
+    (row): WorkflowHead => ({
+      id: row.id,
+      name: row.name,
+      version: row.version,
+      active: codec.readBool(row.active),
+      createdAt: codec.readDate(row.created_at),
+      updatedAt: codec.readDate(row.updated_at),
+    }),
+  );
 
   return {
     async saveWorkflow(id: string, workflow: Workflow, opts?: { now?: Date }): Promise<WorkflowRecord> {
@@ -101,6 +121,10 @@ export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore 
     async getWorkflow(id: string): Promise<WorkflowRecord | null> {
       const [row] = (await db.executeQuery(workflowById(id))).rows;
       return row ? workflowFromRow(codec, row) : null;
+    },
+
+    async getWorkflowHead(id: string): Promise<WorkflowHead | null> {
+      return (await readHead(id)) ?? null;
     },
 
     async getWorkflowVersion(id: string, version: number): Promise<Workflow | null> {

@@ -26,6 +26,28 @@ export function workflowTests(fixture: StoreFixture): void {
       assert.equal(await workflows.getWorkflow('missing'), null);
     }));
 
+  it('reads heads (no document) of several workflows in one turn, each as it is now', () =>
+    withStore(fixture, async ({ workflows }) => {
+      await workflows.saveWorkflow('a', workflow('A'), { now: T0 });
+      const b = await workflows.saveWorkflow('b', workflow('B'), { now: at(1) });
+      await workflows.setActive('a', true);
+      const [headA, headB, again, missing] = await Promise.all([
+        workflows.getWorkflowHead('a'),
+        workflows.getWorkflowHead('b'),
+        workflows.getWorkflowHead('a'),
+        workflows.getWorkflowHead('missing'),
+      ]);
+      assert.deepEqual(
+        { id: headA?.id, active: headA?.active, version: headA?.version, createdAt: headA?.createdAt },
+        { id: 'a', active: true, version: 1, createdAt: T0 },
+      );
+      const { workflow: _document, ...withoutDocument } = b;
+      assert.deepEqual(headB, withoutDocument);
+      assert.equal('workflow' in (headB ?? {}), false);
+      assert.deepEqual(again, headA);
+      assert.equal(missing, null);
+    }));
+
   it('gives concurrent saves distinct versions', () =>
     withStore(fixture, async ({ workflows }) => {
       await workflows.saveWorkflow('wf', workflow('Base'));
