@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StepRecord } from '../engine/ports.js';
 import { coalescedRead, paddedKeys } from './coalesced-read.js';
+import { checkpoint, newRun, step } from './conformance/builders.js';
 import { openStore } from './index.js';
 
 test('reads of one turn share one query; each caller gets its own value; a missing key reads undefined', async () => {
@@ -55,40 +55,15 @@ test('keys are padded to a power of two with the last key (a few SQL texts, all 
 test('the run store reads runs and steps of one turn together, each run with its own steps in order', async () => {
   const store = await openStore({ memory: true });
   try {
-    const at = new Date('2026-11-24T10:00:00Z');
     for (const id of ['r1', 'r2', 'r3']) {
-      await store.runs.createRun({
-        id,
-        workflowId: 'w',
-        workflowVersion: 1,
-        mode: 'manual',
-        triggerItems: [{ json: { id } }],
-        createdAt: at,
-      });
+      await store.runs.createRun(newRun(id, { triggerItems: [{ json: { id } }] }));
     }
-    const step = (runId: string, seq: number): StepRecord => ({
-      runId,
-      seq,
-      nodeId: `n${seq}`,
-      nodeName: `Node ${seq}`,
-      nodeType: 'noOp',
-      runIndex: 0,
-      status: 'succeeded',
-      startedAt: at,
-      finishedAt: at,
-      inputCount: 1,
-      outputCounts: [1],
-      input: [[{ json: { seq } }]],
-      output: [[{ json: { runId, seq } }]],
-      sources: [null],
-      error: null,
-      logs: [],
-    });
+    const own = (runId: string, seq: number) => step(runId, seq, { output: [[{ json: { runId, seq } }]] });
     const r1 = await store.runs.commit('r1', 1, {
       from: 'queued',
       to: 'running',
-      steps: [step('r1', 1), step('r1', 2)],
-      checkpoint: { stack: [], waiting: [], nodeState: {} },
+      steps: [own('r1', 1), own('r1', 2)],
+      checkpoint: checkpoint(),
     });
     assert.ok(r1.ok);
     const [a, b, missing, stepsA, stepsB] = await Promise.all([
