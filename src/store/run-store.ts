@@ -247,25 +247,28 @@ function conditionalRunUpdate(db: Kysely<Database>) {
     let bind = shapes.get(shape);
     if (!bind) {
       const sourceNames = sources.map((_, i) => `from:${i}`);
-      bind = namedParameterQuery([...columns, 'id', 'version', ...sourceNames], (parameter) =>
-        db
-          .updateTable('runs')
-          .set((eb) => ({
-            ...Object.fromEntries(columns.map((column) => [column, parameter(column)])),
-            version: eb('version', '+', 1),
-          }))
-          .where('id', '=', parameter('id'))
-          .where('version', '=', parameter('version'))
-          .where(
-            'status',
-            'in',
-            sourceNames.map((name) => parameter(name)),
-          )
-          .returning('version'),
+      bind = namedParameterQuery(
+        [...columns.map((c) => `set:${c}`), 'id', 'version', ...sourceNames],
+        (parameter) =>
+          db
+            .updateTable('runs')
+            .set((eb) => ({
+              ...Object.fromEntries(columns.map((column) => [column, parameter(`set:${column}`)])),
+              version: eb('version', '+', 1),
+            }))
+            .where('id', '=', parameter('id'))
+            .where('version', '=', parameter('version'))
+            .where(
+              'status',
+              'in',
+              sourceNames.map((name) => parameter(name)),
+            )
+            .returning('version'),
       );
       shapes.set(shape, bind);
     }
-    const values: Record<string, unknown> = { ...set, id, version: expectedVersion };
+    const values: Record<string, unknown> = { id, version: expectedVersion };
+    for (const column of columns) values[`set:${column}`] = set[column];
     sources.forEach((status, i) => {
       values[`from:${i}`] = status;
     });
