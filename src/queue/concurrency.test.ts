@@ -11,6 +11,7 @@ import type { RunStore } from '../engine/ports.js';
 import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { createRegistry } from '../nodes/registry.js';
 import { openStore, type Store } from '../store/index.js';
+import { until } from '../testing/until.js';
 import { slotGroupOf } from './concurrency.js';
 import { EmbeddedQueue, MAX_DRIVER_FAILURES } from './embedded.js';
 import { dayWaitNode, gateNode } from './test-nodes.js';
@@ -83,14 +84,6 @@ async function setup(opts: { concurrency?: number; store?: Store; runs?: RunStor
   return { store, clock, engine, queue, loop, create, errors };
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  assert.fail(`${what} not reached`);
-}
-
 const open = (id: string) => {
   const gate = gates.get(id);
   assert.ok(gate, `run ${id} is not at a gate`);
@@ -108,7 +101,7 @@ describe('concurrency keys', () => {
     const b1 = await create('wf-key', wf, { customerId: 'b' });
     started.length = 0;
     const jobs = [a1, a2, b1].map((runId) => queue.submit({ runId }));
-    await until(() => started.length === 2, 'two runs started');
+    await until('two runs started', () => started.length === 2);
     assert.deepEqual(new Set(started), new Set([a1, b1]), 'the second run of customer a waits');
     const row = await store.db
       .selectFrom('runs')
@@ -118,7 +111,7 @@ describe('concurrency keys', () => {
     assert.equal(row?.concurrency_key, 'a', 'the key is on the run row, for any process to count');
     assert.equal(await store.runs.countTakenSlots('wf-key', 'a'), 1);
     open(a1);
-    await until(() => started.length === 3, 'the next run of a started');
+    await until('the next run of a started', () => started.length === 3);
     assert.equal(started[2], a2);
     open(a2);
     open(b1);
@@ -160,13 +153,13 @@ describe('waiting runs and their slots', () => {
     started.length = 0;
     assert.equal((await queue.submit({ runId: a })).run.status, 'waiting');
     const jobB = queue.submit({ runId: b });
-    await until(() => queue.depth().queued === 1, 'b queued');
+    await until('b queued', () => queue.depth().queued === 1);
     assert.equal(await statusOf(store, b), 'queued', 'b is held back by the waiting run');
     assert.equal(await store.runs.countTakenSlots('wf-hold', ''), 1);
 
     clock.advance(86_400_000);
     const ticking = loop.tick();
-    await until(() => started.includes(a), 'a resumed though the group is full');
+    await until('a resumed though the group is full', () => started.includes(a));
     assert.equal(await statusOf(store, b), 'queued');
     open(a);
     await ticking;
@@ -188,7 +181,7 @@ describe('waiting runs and their slots', () => {
     const second = await setup({ store: first.store });
     started.length = 0;
     const jobB = second.queue.submit({ runId: b });
-    await until(() => second.queue.depth().queued === 1, 'b queued');
+    await until('b queued', () => second.queue.depth().queued === 1);
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(await statusOf(first.store, b), 'queued', 'still held back after the restart');
 
@@ -219,7 +212,7 @@ describe('never stuck', () => {
     const [ja, jb] = [queue.submit({ runId: a }), queue.submit({ runId: b })];
     await assert.rejects(ja, /disk I\/O error/);
     assert.equal((await jb).run.status, 'succeeded', 'the failed driver did not keep the slot');
-    await until(async () => (await statusOf(store, a)) === 'queued', 'a given back');
+    await until('a given back', async () => (await statusOf(store, a)) === 'queued');
     assert.equal(await store.timers.countPending(), 1, 'a retry timer, not a timer in memory');
     clock.advance(1000);
     assert.equal(await loop.tick(), 1);
@@ -240,11 +233,11 @@ describe('never stuck', () => {
       const id = `requeue:${a}:${i}`;
       const timerIs = async () =>
         (await store.db.selectFrom('timers').select('id').execute()).map((t) => t.id).join() === id;
-      await until(timerIs, `retry timer ${i} alone`);
+      await until(`retry timer ${i} alone`, timerIs);
       clock.advance(60_000);
       await loop.tick();
     }
-    await until(async () => (await statusOf(store, a)) === 'failed', 'a failed');
+    await until('a failed', async () => (await statusOf(store, a)) === 'failed');
     const run = await store.runs.getRun(a);
     assert.equal(run?.error?.code, 'DRIVER_FAILED');
     assert.match(run?.error?.message ?? '', /3 attempts.*constraint failed/);

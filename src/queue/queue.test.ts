@@ -6,6 +6,7 @@ import type { RunStore } from '../engine/ports.js';
 import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { createRegistry } from '../nodes/registry.js';
 import { openStore, type Store } from '../store/index.js';
+import { until } from '../testing/until.js';
 import { EmbeddedQueue } from './embedded.js';
 import { recoverRuns } from './recovery.js';
 import { dayWaitNode, gateNode } from './test-nodes.js';
@@ -51,11 +52,6 @@ async function saved(store: Store, id: string, input: WorkflowInput) {
   return { workflow, version: record.version };
 }
 
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !predicate(); i++) await new Promise((r) => setImmediate(r));
-  assert.ok(predicate(), 'condition not reached');
-}
-
 describe('embedded queue', () => {
   test('drives submitted runs, FIFO, within the global concurrency', async () => {
     const { store, engine, queue } = await setup(1);
@@ -65,11 +61,11 @@ describe('embedded queue', () => {
     started.length = 0;
     const pa = queue.submit({ runId: a.id });
     const pb = queue.submit({ runId: b.id });
-    await until(() => started.length === 1);
+    await until('1 started', () => started.length === 1);
     assert.deepEqual(queue.depth(), { queued: 1, active: 1 });
     gates.get(a.id)!();
     assert.equal((await pa).run.status, 'succeeded');
-    await until(() => started.length === 2);
+    await until('2 started', () => started.length === 2);
     gates.get(b.id)!();
     assert.equal((await pb).run.status, 'succeeded');
     assert.deepEqual(started, [a.id, b.id]);
@@ -104,7 +100,7 @@ describe('embedded queue', () => {
       queue.submit({ runId: l2.id }),
       queue.submit({ runId: f1.id }),
     ];
-    await until(() => started.length === 2);
+    await until('2 started', () => started.length === 2);
     assert.deepEqual(
       new Set(started),
       new Set([l1.id, f1.id]),
@@ -112,7 +108,7 @@ describe('embedded queue', () => {
     );
     gates.get(f1.id)!();
     gates.get(l1.id)!();
-    await until(() => started.length === 3);
+    await until('3 started', () => started.length === 3);
     assert.equal(started[2], l2.id);
     gates.get(l2.id)!();
     for (const outcome of await Promise.all(runs)) assert.equal(outcome.run.status, 'succeeded');
@@ -124,7 +120,7 @@ describe('embedded queue', () => {
     const a = await engine.create({ workflow, workflowId: 'wf-c', workflowVersion: 1, mode: 'manual' });
     started.length = 0;
     const pa = queue.submit({ runId: a.id });
-    await until(() => started.length === 1);
+    await until('1 started', () => started.length === 1);
     let closed = false;
     const closing = queue.close().then(() => {
       closed = true;
@@ -180,7 +176,7 @@ describe('timers and recovery', () => {
     await store.timers.schedule({ id: 'fast-2', kind: 'fast', dueAt: new Date(now) });
     loop.start();
     try {
-      await until(() => fast.length === 2);
+      await until('2 fast runs', () => fast.length === 2);
       assert.deepEqual(fast, ['fast-1', 'fast-2'], 'handled while the slow one hangs, earliest first');
     } finally {
       release();
