@@ -1,13 +1,10 @@
-/** The `relais` command line: one function per command, all taking their arguments and an Io. */
-import { importCommand } from './import-command.js';
+/**
+ * The `relais` command line: one function per command, all taking their arguments and an Io. Each
+ * command's module is imported when it runs: `relais run` does not load the server, and a server
+ * loads its modules with the young generation held (`young-generation.ts`).
+ */
 import { type Io, processIo } from './io.js';
-import { runCommand } from './run-command.js';
-import { schemaCommand } from './schema-command.js';
-import { startCommand } from './start-command.js';
-import { userCommand } from './user-command.js';
-import { validateCommand } from './validate-command.js';
-import { webhookCommand } from './webhook-command.js';
-import { workerCommand } from './worker-command.js';
+import { holdYoungGeneration, releaseYoungGeneration } from './young-generation.js';
 
 const USAGE = `usage: relais <command> [options]
 
@@ -25,21 +22,21 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      return startCommand(rest, io);
+      return serve(async () => (await import('./start-command.js')).startCommand(rest, io));
     case 'worker':
-      return workerCommand(rest, io);
+      return serve(async () => (await import('./worker-command.js')).workerCommand(rest, io));
     case 'webhook':
-      return webhookCommand(rest, io);
+      return serve(async () => (await import('./webhook-command.js')).webhookCommand(rest, io));
     case 'run':
-      return runCommand(rest, io);
+      return (await import('./run-command.js')).runCommand(rest, io);
     case 'validate':
-      return validateCommand(rest, io);
+      return (await import('./validate-command.js')).validateCommand(rest, io);
     case 'import':
-      return importCommand(rest, io);
+      return (await import('./import-command.js')).importCommand(rest, io);
     case 'user':
-      return userCommand(rest, io);
+      return (await import('./user-command.js')).userCommand(rest, io);
     case 'schema':
-      return schemaCommand(io);
+      return (await import('./schema-command.js')).schemaCommand(io);
     case undefined:
     case 'help':
     case '--help':
@@ -49,5 +46,19 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     default:
       io.err(`relais: unknown command '${command}'\n${USAGE}`);
       return 2;
+  }
+}
+
+/**
+ * A server command: its modules load and it starts with the young generation held; `runProcess`
+ * releases it once serving, and this at the latest when the command returns (a bad option, a
+ * failed start, the end).
+ */
+async function serve(command: () => Promise<number>): Promise<number> {
+  holdYoungGeneration();
+  try {
+    return await command();
+  } finally {
+    releaseYoungGeneration();
   }
 }

@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from '../config.js';
 import type { ProcessRole } from '../queue/bullmq-probe.js';
 import { type RuntimeOptions, startRuntime } from '../server/runtime.js';
 import type { Io } from './io.js';
+import { releaseYoungGeneration } from './young-generation.js';
 
 export async function startCommand(args: string[], io: Io): Promise<number> {
   const unknown = args.filter((a) => a !== '--no-worker');
@@ -42,6 +43,8 @@ export async function runProcess(
     return 2;
   }
   const runtime = await startRuntime(config, { role, noWorker: opts.noWorker });
+  // Started: what it allocates from now on is mostly short-lived, V8's defaults fit again.
+  releaseYoungGeneration();
   if (role === 'worker') {
     const http = runtime.url ? `, health on ${runtime.url}` : '';
     io.out(`Relais worker is running (store: ${runtime.store.dialect}${http})`);

@@ -8,10 +8,12 @@
  * Compiled templates are cached by source (a template used for 10,000 items compiles once).
  * Variables the data lacks render as empty strings and are reported (`missingVariables`).
  */
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import { lazy, requirePackage } from '../lazy-import.js';
 import { missingVariables } from './missing.js';
 
-const hb = Handlebars.create();
+/** The isolated environment, made (Handlebars loaded) when a first template is rendered or checked. */
+const hb = lazy(() => requirePackage<typeof Handlebars>('handlebars').create());
 
 export interface TemplateParts {
   subject: string;
@@ -57,8 +59,8 @@ function compiled(source: string, html: boolean): Compiled {
     cache.set(key, hit);
     return hit;
   }
-  const ast = hb.parse(source);
-  const entry: Compiled = { ast, render: hb.compile(ast, { noEscape: !html, strict: false }) };
+  const ast = hb().parse(source);
+  const entry: Compiled = { ast, render: hb().compile(ast, { noEscape: !html, strict: false }) };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, entry);
   return entry;
@@ -114,7 +116,7 @@ export function checkTemplate(template: Partial<TemplateParts>): TemplateProblem
     if (typeof source !== 'string' || source === '') continue;
     try {
       // precompile runs the whole compiler now (compile() would wait for the first render).
-      hb.precompile(hb.parse(source));
+      hb().precompile(hb().parse(source));
     } catch (error) {
       problems.push(problemOf(field, error));
     }
@@ -136,7 +138,7 @@ function problemOf(field: string, error: unknown): TemplateProblem {
   }
   // The parser's errors only say "on line N": its lexer still holds where it stopped (parsing is
   // synchronous, so nothing else has used it since).
-  const loc = (hb as unknown as { Parser?: { lexer?: { yylloc?: Location } } }).Parser?.lexer?.yylloc;
+  const loc = (hb() as unknown as { Parser?: { lexer?: { yylloc?: Location } } }).Parser?.lexer?.yylloc;
   const line = /on line (\d+)/.exec(message)?.[1];
   if (line !== undefined) {
     const column = loc && loc.first_line === Number(line) ? (loc.first_column ?? 0) + 1 : undefined;

@@ -4,11 +4,12 @@
  * as data (`mode: 'template'`, so a business keeps its layout as text). The file goes through the
  * binary store and comes out under `binaryPropertyName`. See src/pdf/model.ts for the description.
  */
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import { z } from 'zod';
 import { getBinaryAccess, requireBinary } from '../binary/access.js';
 import { NonRetryableError } from '../engine/errors.js';
 import type { Item } from '../engine/items.js';
+import { lazy, requirePackage } from '../lazy-import.js';
 import { type DocumentDescription, parseDocument } from '../pdf/model.js';
 import { renderPdf } from '../pdf/render.js';
 import { defineNode, mapItems } from './sdk.js';
@@ -23,12 +24,19 @@ const params = z.object({
   fileName: z.string().min(1).default('document.pdf'),
 });
 
-/** Handlebars for JSON output: no HTML escaping, and a `json` helper that quotes safely. */
-const templates = Handlebars.create();
-templates.registerHelper(
-  'json',
-  (value: unknown) => new Handlebars.SafeString(JSON.stringify(value ?? null)),
-);
+/**
+ * Handlebars for JSON output: no HTML escaping, and a `json` helper that quotes safely. Made (and
+ * Handlebars loaded) when a first template renders.
+ */
+const templates = lazy(() => {
+  const handlebars = requirePackage<typeof Handlebars>('handlebars');
+  const environment = handlebars.create();
+  environment.registerHelper(
+    'json',
+    (value: unknown) => new handlebars.SafeString(JSON.stringify(value ?? null)),
+  );
+  return environment;
+});
 
 export const pdfNode = defineNode({
   type: 'pdf',
@@ -87,7 +95,7 @@ function describe(p: z.output<typeof params>, item: Item): DocumentDescription {
   }
   let rendered: string;
   try {
-    rendered = templates.compile(p.template, { noEscape: true, strict: false })(item.json);
+    rendered = templates().compile(p.template, { noEscape: true, strict: false })(item.json);
   } catch (error) {
     throw new NonRetryableError(
       `The parameter 'template' could not be rendered: ${(error as Error).message}`,

@@ -16,14 +16,12 @@
  * interpreter (host stack exhausted, aborted WebAssembly) marks the module unusable and the next run
  * loads a fresh one.
  */
-import {
-  newQuickJSWASMModule,
-  type QuickJSContext,
-  type QuickJSHandle,
-  type QuickJSRuntime,
-  type QuickJSWASMModule,
-} from 'quickjs-emscripten';
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
+import { lazyImport } from '../lazy-import.js';
 import type { VmThrown } from './error-format.js';
+
+/** The library, loaded with the first Code node run: many processes never run one. */
+const quickjsLibrary = lazyImport(() => import('quickjs-emscripten'));
 
 /** File name of the user's code in stack traces; its line numbers are the user's. */
 export const USER_CODE_FILE = 'code.js';
@@ -80,7 +78,7 @@ let modulesLoaded = 0;
 function quickjs(): Promise<QuickJSWASMModule> {
   if (!modulePromise) {
     modulesLoaded++;
-    modulePromise = newQuickJSWASMModule();
+    modulePromise = quickjsLibrary().then((library) => library.newQuickJSWASMModule());
     modulePromise.catch(() => {
       modulePromise = undefined;
     });

@@ -1,10 +1,10 @@
 /**
  * The HTTP server (ARCHITECTURE decision 9): Fastify with zod-validated routes, one error shape,
- * an OpenAPI document generated from the route schemas (Swagger UI at /docs), health and metrics.
+ * an OpenAPI document generated from the route schemas (Swagger UI at /docs, set up on its first
+ * request: docs.ts), health and metrics.
  * `buildApp` wires routes to the services it is given and listens on nothing: tests inject requests.
  */
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -13,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { App, ServerDeps } from './deps.js';
+import { registerDocs } from './docs.js';
 import { installErrorHandler } from './error-handler.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerRoutes } from './routes/index.js';
@@ -28,7 +29,7 @@ export async function buildApp(deps: ServerDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
-  // First: it refuses routes without a permission, so it must see every route, Swagger's included.
+  // First: it refuses routes without a permission, so it must see every route.
   await registerSecurity(app, deps);
 
   await app.register(swagger, {
@@ -48,7 +49,7 @@ export async function buildApp(deps: ServerDeps): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerDocs(app);
 
   await registerRoutes(app, deps);
   return app;

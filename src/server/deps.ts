@@ -38,6 +38,8 @@ export interface ServerDeps {
   /** Encrypted credentials; also the engine's credential resolver. */
   credentials: CredentialService;
   metrics: Metrics;
+  /** Signs Wait nodes' resume URLs (`resumeTokenKey` of the credentials key, derived once at start). */
+  resumeKey: Uint8Array;
   /** Webhook trigger kind + callers waiting on runs (runtime wires the engine hooks); built by the webhook routes when absent. */
   webhooks?: WebhookWiring;
   /** This process' role and queue figures, shown by /healthz (runtime sets it). */

@@ -105,19 +105,20 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
 export async function startRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
-  const store = await openStore({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    schema: opts.databaseSchema ?? config.databaseSchema,
-    logger: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
-  });
+  // A passphrase key is stretched by scrypt on the thread pool while the store opens.
+  const [store, encryption] = await Promise.all([
+    openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      schema: opts.databaseSchema ?? config.databaseSchema,
+      logger: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
+    }),
+    loadEncryptionKey({ setting: config.encryptionKey, dataDir: config.dataDir }, (m) => logger.warn(m)),
+  ]);
   const audit = createAuditSink(store.audit, clock, logger);
   await ensureFirstOwner(store.accounts, config.owner, clock, logger);
-  const encryption = await loadEncryptionKey(
-    { setting: config.encryptionKey, dataDir: config.dataDir },
-    (m) => logger.warn(m),
-  );
   logger.info({ source: encryption.source }, 'credentials key loaded');
+  const resumeKey = resumeTokenKey(encryption.key);
   const credentials = new CredentialService(
     store.credentials,
     new CredentialCipher(encryption.key),
@@ -141,7 +142,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     clock,
     logger,
     // Unguessable and one-time: `/webhook-waiting/<runId>/<HMAC token>` (src/server/routes/resume.ts).
-    resumeUrl: resumeUrlBuilder(config.publicUrl, resumeTokenKey(encryption.key)),
+    resumeUrl: resumeUrlBuilder(config.publicUrl, resumeKey),
     timers: store.timers,
     hooks: combineHooks(
       metrics.engineHooks(),
@@ -265,6 +266,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     metrics,
     webhooks,
     binary,
+    resumeKey,
     process: { role, queue: stats },
   });
   let url: string;

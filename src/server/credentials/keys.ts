@@ -4,9 +4,17 @@
  * `encryption.key` in the data directory, generated on first start with 0600 rights. Lose the key
  * and every stored credential is lost with it: back it up with the data.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes, scrypt } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * scrypt on the thread pool: the event loop goes on while the passphrase is stretched (start-up
+ * overlaps it with opening the store), and the 16 MB it works in, taken on a pool thread, is given
+ * back when it is done (`scryptSync` on the main thread left ~17 MB resident for good).
+ */
+const scryptAsync = promisify(scrypt) as (password: string, salt: string, keylen: number) => Promise<Buffer>;
 
 export const KEY_FILE = 'encryption.key';
 const KEY_BYTES = 32;
@@ -28,7 +36,7 @@ export class EncryptionKeyError extends Error {
 }
 
 /** Parses `RELAIS_ENCRYPTION_KEY`: exact 32-byte hex or base64, else a passphrase. */
-export function keyFromSetting(value: string): EncryptionKey {
+export async function keyFromSetting(value: string): Promise<EncryptionKey> {
   const text = value.trim();
   if (text.length === 0) throw new EncryptionKeyError('RELAIS_ENCRYPTION_KEY is empty');
   if (/^[0-9a-fA-F]{64}$/.test(text)) return { key: Buffer.from(text, 'hex'), source: 'environment' };
@@ -36,7 +44,7 @@ export function keyFromSetting(value: string): EncryptionKey {
     const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
     if (key.length === KEY_BYTES) return { key, source: 'environment' };
   }
-  return { key: scryptSync(text, PASSPHRASE_SALT, KEY_BYTES), source: 'passphrase' };
+  return { key: await scryptAsync(text, PASSPHRASE_SALT, KEY_BYTES), source: 'passphrase' };
 }
 
 /**

@@ -22,14 +22,10 @@ const KNOWN = new Set<string>([...PERMISSIONS, 'authenticated', 'public']);
 
 /**
  * Routes added by third-party plugins, which cannot declare a permission: the CORS preflight
- * catch-all (answered before the guard anyway) and Swagger UI with the OpenAPI document.
+ * catch-all (answered before the guard anyway). Swagger UI is served through routes of our own.
  */
 function thirdPartyPublic(route: RouteOptions): boolean {
-  return (
-    (route.method === 'OPTIONS' && route.url === '*') ||
-    route.url === '/docs' ||
-    route.url.startsWith('/docs/')
-  );
+  return route.method === 'OPTIONS' && route.url === '*';
 }
 
 /** Paths whose rate limits belong to someone else: webhooks are limited per workflow, if at all. */

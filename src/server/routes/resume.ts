@@ -23,7 +23,6 @@ import type { WorkflowNode } from '../../engine/workflow.js';
 import type { NodeCommand } from '../../nodes/sdk.js';
 import { resumeMethods, type WaitParams, waitParams } from '../../nodes/wait.node.js';
 import { webhookParams } from '../../nodes/webhook.node.js';
-import { loadEncryptionKey } from '../credentials/keys.js';
 import type { App, ServerDeps } from '../deps.js';
 import { conflict, HttpError } from '../http-error.js';
 import { authenticateHeaders, REDACTED, safeEqual } from '../webhook/auth.js';
@@ -58,13 +57,9 @@ interface WaitingRun {
   node: WorkflowNode;
 }
 
-export function resumeRoutes(deps: ServerDeps, opts: { key?: Uint8Array } = {}) {
+export function resumeRoutes(deps: ServerDeps) {
   return async (app: App): Promise<void> => {
-    const key =
-      opts.key ??
-      resumeTokenKey(
-        (await loadEncryptionKey({ setting: deps.config.encryptionKey, dataDir: deps.config.dataDir })).key,
-      );
+    const key = deps.resumeKey;
 
     await app.register(async (scope) => {
       // Bodies are parsed by their declared type only, as the webhook ingress does.
