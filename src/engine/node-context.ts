@@ -15,6 +15,7 @@ import type {
   RunMode,
   ServiceKey,
 } from '../nodes/sdk.js';
+import type { Cancellation } from './cancellation.js';
 import type { Clock } from './clock.js';
 import { ExpressionError, NonRetryableError } from './errors.js';
 import type { Item, ItemSource, JsonObject } from './items.js';
@@ -35,7 +36,7 @@ export interface RunScope {
   /** Computed when first read (it is signed): most runs never ask for it. */
   readonly resumeUrl?: string;
   logger: NodeLogger;
-  signal: AbortSignal;
+  cancellation: Cancellation;
   getCredentials(node: WorkflowNode, name: string): Promise<JsonObject>;
   services: NodeServices;
 }
@@ -171,7 +172,9 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
     state: exec.state,
     continueOnFail: node.onError !== 'stop',
     logger: scope.logger,
-    signal: scope.signal,
+    get signal() {
+      return scope.cancellation.signal;
+    },
     getCredentials: (name) => scope.getCredentials(node, name),
     stepLog: (line) => {
       exec.logs.push(line);

@@ -2,6 +2,7 @@
  * The testing kit (STYLE practice 10): run one node definition on items, through the same context
  * the engine builds, without a store. `runNode(def, { parameters, items })`.
  */
+import { Cancellation } from '../engine/cancellation.js';
 import { ManualClock } from '../engine/clock.js';
 import { type Item, type ItemSource, type JsonObject, toItems } from '../engine/items.js';
 import { createNodeContext, type RunScope } from '../engine/node-context.js';
@@ -83,7 +84,7 @@ export async function runNode(def: AnyNodeDefinition, opts: RunNodeOptions = {})
     vars: opts.vars ?? {},
     services: opts.services ?? {},
     logger: silent,
-    signal: new AbortController().signal,
+    cancellation: new Cancellation(),
     async getCredentials(_node, credName) {
       const found = opts.credentials?.[credName];
       if (!found) throw new Error(`No credential '${credName}' given to runNode`);
