@@ -6,8 +6,9 @@
  *
  *   relais · saving on   `relais start` itself: SQLite file store, every run and step written
  *   relais · saving off  the same runtime (same code: the bundle under `npm run bench`) with an
- *                        in-memory run store keeping no steps (the engine always records steps, so
- *                        "off" is measured as in bench/engine.bench.ts)
+ *                        in-memory run store that keeps no steps and forgets a run once it has
+ *                        succeeded (the engine always records steps, so "off" is measured as in
+ *                        bench/engine.bench.ts)
  *
  * Also: time from spawning `relais start` to the first webhook answered, its RSS when idle and
  * after the load.
