@@ -22,7 +22,7 @@ export class MemoryRunStore implements RunStore {
    * run is forgotten once it has succeeded, so a long benchmark measures the engine, not a heap
    * that grows with every run driven.
    */
-  constructor(private readonly keepSteps = true) {}
+  constructor(private readonly saving = true) {}
 
   async createRun(run: NewRun): Promise<RunRecord> {
     if (this.runs.has(run.id)) throw new Error(`Run ${run.id} exists`);
@@ -75,11 +75,11 @@ export class MemoryRunStore implements RunStore {
     if (run.version !== expectedVersion) return { ok: false, reason: 'stale', status: run.status };
     if (run.status !== commit.from || !canCommit(commit.from, commit.to))
       return { ok: false, reason: 'invalid_transition', status: run.status };
-    if (this.keepSteps) this.steps.get(id)?.push(...commit.steps);
+    if (this.saving) this.steps.get(id)?.push(...commit.steps);
     // The engine keeps mutating its frontier: keep a snapshot, as a database would.
     this.apply(run, commit.to, { ...commit.patch, checkpoint: commit.checkpoint });
     run.currentNode = commit.steps.at(-1)?.nodeName ?? run.currentNode;
-    if (!this.keepSteps && run.status === 'succeeded') {
+    if (!this.saving && run.status === 'succeeded') {
       this.runs.delete(id);
       this.steps.delete(id);
     }
