@@ -6,7 +6,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { denyPolicy } from '../src/nodes/http-request/ssrf.js';
 import { httpRequestNode } from '../src/nodes/http-request.node.js';
+import { NODE_SETTINGS } from '../src/nodes/settings.js';
 import { runNode } from '../src/testing/run-node.js';
 
 const ITEMS = 1_000;
@@ -47,18 +49,16 @@ export async function httpRequestBench(): Promise<void> {
   );
   console.log('| setup | runs | median ms/run | requests/s |');
   console.log('|---|---:|---:|---:|');
-  const saved = process.env.RELAIS_HTTP_DENY;
   try {
     for (const [label, deny] of [
-      ['default', undefined],
-      ['RELAIS_HTTP_DENY=private,link-local', 'private,link-local'],
+      ['default', []],
+      ['RELAIS_HTTP_DENY=private,link-local', ['private', 'link-local']],
     ] as const) {
-      if (deny === undefined) delete process.env.RELAIS_HTTP_DENY;
-      else process.env.RELAIS_HTTP_DENY = deny;
+      const services = { [NODE_SETTINGS.name]: { httpDeny: denyPolicy(deny) } };
       const once = async (): Promise<number> => {
         const before = served;
         const t0 = process.hrtime.bigint();
-        const { json } = await runNode(httpRequestNode, { parameters, items });
+        const { json } = await runNode(httpRequestNode, { parameters, items, services });
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
         if (json[0].length !== ITEMS || served - before !== ITEMS)
           throw new Error('bench: not every request was made');
@@ -74,8 +74,6 @@ export async function httpRequestBench(): Promise<void> {
       );
     }
   } finally {
-    if (saved === undefined) delete process.env.RELAIS_HTTP_DENY;
-    else process.env.RELAIS_HTTP_DENY = saved;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

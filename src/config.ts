@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { denyPolicy } from './nodes/http-request/ssrf.js';
 import { DEFAULT_CONCURRENCY } from './queue/contract.js';
 
 const bytes = z
@@ -23,6 +24,19 @@ const list = z.string().transform((v) =>
 );
 
 const perMinute = z.coerce.number().int().min(0);
+
+/** An http(s) URL, without its trailing slashes. */
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      return /^https?:$/.test(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'an http:// or https:// URL')
+  .transform((v) => v.replace(/\/+$/, ''));
 
 /** A duration such as `14d`, `12h`, `30m`, `90s`, `500ms` (a bare number is seconds); `0` = off. */
 const duration = z
@@ -54,11 +68,23 @@ export const configSchema = z.object({
   RELAIS_RATE_LOGIN: perMinute.default(10),
   RELAIS_RATE_ANONYMOUS: perMinute.default(100),
   RELAIS_RATE_AUTHENTICATED: perMinute.default(1000),
-  // Read by the nodes when they run (so tests can set them); listed here to be checked at start.
-  RELAIS_HTTP_DENY: list.default([]),
+  // Settings of the nodes: handed to them through the engine's NODE_SETTINGS service (src/nodes/settings.ts).
+  RELAIS_HTTP_DENY: list
+    .superRefine((entries, ctx) => {
+      try {
+        denyPolicy(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .default([]),
   RELAIS_FILES_DIR: z.string().optional(),
   RELAIS_CODE_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
-  RELAIS_CODE_MEMORY_MB: z.coerce.number().int().min(8).optional(),
+  // The sandbox's memory is WebAssembly's (32-bit): at most 4 GB, part of it the host's.
+  RELAIS_CODE_MEMORY_MB: z.coerce.number().int().min(8).max(2048).optional(),
+  RELAIS_TWILIO_BASE_URL: httpUrl.optional(),
+  RELAIS_FCM_BASE_URL: httpUrl.optional(),
+  RELAIS_GOOGLE_TOKEN_URL: httpUrl.optional(),
   RELAIS_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).default(DEFAULT_CONCURRENCY),
   RELAIS_PRUNE_MAX_AGE: duration.default(14 * 86_400_000),
   RELAIS_PRUNE_MAX_RUNS: z.coerce.number().int().min(0).default(10_000),
@@ -83,7 +109,12 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl?: string;
-  publicUrl: string;
+  /**
+   * RELAIS_PUBLIC_URL as set (no trailing slash), else absent: the default is the address the
+   * server listens on, known only after `listen` (RELAIS_PORT=0), so the runtime derives it
+   * (`Runtime.publicUrl`, src/server/public-url.ts) rather than this guessing it from HOST:PORT.
+   */
+  publicUrl?: string;
   encryptionKey?: string;
   owner?: { email: string; password: string };
   /** Signs access tokens; absent: a key file `jwt.key` in the data dir (one process only). */
@@ -108,6 +139,14 @@ export interface Config {
   workerConcurrency?: number;
   /** `relais worker`: port of its /healthz and /metrics (absent: no HTTP at all). */
   workerPort?: number;
+  /** The only folder the Read/Write Files node may use (absent: `files` in dataDir). */
+  filesDir?: string;
+  /** Code node limits (absent: 10,000 ms, 128 MB). */
+  codeLimits?: { timeoutMs?: number; memoryMb?: number };
+  /** RELAIS_HTTP_DENY's entries, checked: addresses the nodes' HTTP calls may not reach. */
+  httpDeny?: string[];
+  /** Where the SMS and Push nodes reach their providers (absent: the providers' public APIs). */
+  providerUrls?: { twilio?: string; fcm?: string; googleToken?: string };
 }
 
 export class ConfigError extends Error {
@@ -136,7 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.RELAIS_PORT,
     dataDir: resolve(c.RELAIS_DATA_DIR),
     databaseUrl: c.RELAIS_DATABASE_URL,
-    publicUrl: (c.RELAIS_PUBLIC_URL ?? `http://${c.RELAIS_HOST}:${c.RELAIS_PORT}`).replace(/\/$/, ''),
+    publicUrl: c.RELAIS_PUBLIC_URL?.replace(/\/+$/, ''),
     encryptionKey: c.RELAIS_ENCRYPTION_KEY,
     owner: c.RELAIS_OWNER_EMAIL
       ? { email: c.RELAIS_OWNER_EMAIL, password: c.RELAIS_OWNER_PASSWORD! }
@@ -154,6 +193,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseSchema: c.RELAIS_DATABASE_SCHEMA,
     workerConcurrency: c.RELAIS_WORKER_CONCURRENCY,
     workerPort: c.RELAIS_WORKER_PORT,
+    filesDir: c.RELAIS_FILES_DIR ? resolve(c.RELAIS_FILES_DIR) : undefined,
+    codeLimits: { timeoutMs: c.RELAIS_CODE_TIMEOUT_MS, memoryMb: c.RELAIS_CODE_MEMORY_MB },
+    httpDeny: c.RELAIS_HTTP_DENY,
+    providerUrls: {
+      twilio: c.RELAIS_TWILIO_BASE_URL,
+      fcm: c.RELAIS_FCM_BASE_URL,
+      googleToken: c.RELAIS_GOOGLE_TOKEN_URL,
+    },
     retention: {
       maxAgeMs: c.RELAIS_PRUNE_MAX_AGE > 0 ? c.RELAIS_PRUNE_MAX_AGE : null,
       maxRunsPerWorkflow: c.RELAIS_PRUNE_MAX_RUNS > 0 ? c.RELAIS_PRUNE_MAX_RUNS : null,

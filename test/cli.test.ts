@@ -101,6 +101,19 @@ describe('relais run', () => {
     }
   });
 
+  test('the configuration is checked first: an invalid node setting is exit 2, naming the variable', async () => {
+    const saved = process.env.RELAIS_CODE_MEMORY_MB;
+    process.env.RELAIS_CODE_MEMORY_MB = 'lots';
+    try {
+      const { code, err } = await relais('run', hello, '--json');
+      assert.equal(code, 2);
+      assert.match(err, /^relais run: Invalid configuration:\n {2}RELAIS_CODE_MEMORY_MB: /);
+    } finally {
+      if (saved === undefined) delete process.env.RELAIS_CODE_MEMORY_MB;
+      else process.env.RELAIS_CODE_MEMORY_MB = saved;
+    }
+  });
+
   test('--data-dir keeps the run in a SQLite file there', async () => {
     const dataDir = join(dir, 'data');
     assert.equal((await relais('run', hello, '--data-dir', dataDir)).code, 0);

@@ -140,11 +140,10 @@ for (const database of testDatabases()) {
     const all = () => Object.values(sources);
 
     before(async () => {
-      // The Read/Write Files node writes under RELAIS_FILES_DIR (read from the environment).
+      // The Read/Write Files node writes under RELAIS_FILES_DIR (the configuration's filesDir).
       filesDir = await mkdtemp(join(tmpdir(), 'lead-dossiers-'));
-      process.env.RELAIS_FILES_DIR = filesDir;
       for (const s of all()) await s.start();
-      server = await startTestServer({ database });
+      server = await startTestServer({ database, config: { filesDir } });
 
       // README step 2: credentials.
       await api(server, 'POST', '/api/credentials', {
@@ -225,7 +224,7 @@ for (const database of testDatabases()) {
       assert.equal(body.sources.poste.nom, 'Poste source de Lodève');
       assert.equal(body.enrichedAt, server.clock.now().toISOString());
       assert.equal(body.dossier.fileName, 'dossiers/lead-0042.pdf');
-      assert.equal(body.dossier.url, `${server.config.publicUrl}/webhook/leads/lead-0042/dossier`);
+      assert.equal(body.dossier.url, `${server.publicUrl}/webhook/leads/lead-0042/dossier`);
 
       // The lead row.
       const [lead] = await rows(server, 'leads', '&filter[leadId]=lead-0042');

@@ -4,7 +4,7 @@
  * Google's OAuth2 token endpoint (it verifies the service account's signed JWT) and FCM's
  * `messages:send` (it accepts only the access tokens it issued). Every accepted message is recorded.
  * The Relais nodes are pointed here with RELAIS_TWILIO_BASE_URL, RELAIS_GOOGLE_TOKEN_URL and
- * RELAIS_FCM_BASE_URL.
+ * RELAIS_FCM_BASE_URL (the test server's `config.providerUrls`).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -36,15 +36,16 @@ let providers: Providers;
 before(async () => {
   smtp = await startSmtp();
   providers = await startProviders({ refuse: [REFUSED_NUMBER] });
-  process.env.RELAIS_TWILIO_BASE_URL = providers.url;
-  process.env.RELAIS_GOOGLE_TOKEN_URL = `${providers.url}/token`;
-  process.env.RELAIS_FCM_BASE_URL = providers.url;
+});
+
+/** RELAIS_TWILIO_BASE_URL, RELAIS_GOOGLE_TOKEN_URL and RELAIS_FCM_BASE_URL: the stand-ins. */
+const providerUrls = () => ({
+  twilio: providers.url,
+  googleToken: `${providers.url}/token`,
+  fcm: providers.url,
 });
 
 after(async () => {
-  delete process.env.RELAIS_TWILIO_BASE_URL;
-  delete process.env.RELAIS_GOOGLE_TOKEN_URL;
-  delete process.env.RELAIS_FCM_BASE_URL;
   await smtp.close();
   await providers.close();
 });
@@ -181,7 +182,7 @@ describe('TappPlus reminders (seeds/001)', () => {
     const clock = new ManualClock('2027-01-01T08:00:00Z');
     const mails = smtp.received.length;
     try {
-      const first = await startTestServer({ clock, config: { dataDir } });
+      const first = await startTestServer({ clock, config: { dataDir, providerUrls: providerUrls() } });
       let key: string;
       try {
         key = await setUp(first);
@@ -217,7 +218,11 @@ describe('TappPlus reminders (seeds/001)', () => {
       }
 
       // A new process on the same SQLite file and key; no users seeded: the API key still works.
-      const second = await startTestServer({ clock, config: { dataDir }, seed: false });
+      const second = await startTestServer({
+        clock,
+        config: { dataDir, providerUrls: providerUrls() },
+        seed: false,
+      });
       try {
         assert.equal((await runsOf(second, 'waiting')).length, 3);
         await advanceTo(second, '2027-01-13T13:29:00Z');
@@ -286,7 +291,11 @@ describe('TappPlus reminders (seeds/001)', () => {
 
   for (const database of testDatabases()) {
     it(`rescheduling moves the pending reminders and cancelling cancels them (SMS, ${database})`, async () => {
-      const server = await startTestServer({ database, clock: new ManualClock('2027-01-01T08:00:00Z') });
+      const server = await startTestServer({
+        database,
+        clock: new ManualClock('2027-01-01T08:00:00Z'),
+        config: { providerUrls: providerUrls() },
+      });
       const texts = providers.sms.length;
       try {
         const key = await setUp(server);
@@ -376,7 +385,11 @@ describe('TappPlus reminders (seeds/001)', () => {
     });
 
     it(`push, rules from the table, past reminders skipped, and refusals recorded (${database})`, async () => {
-      const server = await startTestServer({ database, clock: new ManualClock('2027-01-01T08:00:00Z') });
+      const server = await startTestServer({
+        database,
+        clock: new ManualClock('2027-01-01T08:00:00Z'),
+        config: { providerUrls: providerUrls() },
+      });
       const texts = providers.sms.length;
       const pushes = providers.push.length;
       const refusals = providers.refused.length;
@@ -477,7 +490,11 @@ describe('TappPlus reminders (seeds/001)', () => {
     });
 
     it(`refuses bad events, unknown interventions and callers without the right key (${database})`, async () => {
-      const server = await startTestServer({ database, clock: new ManualClock('2027-01-01T08:00:00Z') });
+      const server = await startTestServer({
+        database,
+        clock: new ManualClock('2027-01-01T08:00:00Z'),
+        config: { providerUrls: providerUrls() },
+      });
       try {
         const key = await setUp(server);
         const bad = await publish(server, key, {

@@ -4,12 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { type Config, ConfigError, loadConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import type { ErrorDetails } from '../engine/errors.js';
 import type { JsonObject } from '../engine/items.js';
 import type { RunData } from '../engine/run-data.js';
 import { formatProblem } from '../engine/validate.js';
 import { createRegistry } from '../nodes/registry.js';
+import { NODE_SETTINGS, nodeSettingsFromConfig } from '../nodes/settings.js';
 import { openStore } from '../store/index.js';
 import type { Io } from './io.js';
 import { loadWorkflowFile } from './load-workflow.js';
@@ -46,6 +48,16 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       return 2;
     }
   }
+  // What the nodes read from the environment (files folder, Code limits, RELAIS_HTTP_DENY...),
+  // checked here as `relais start` checks it.
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`relais run: ${error.message}`);
+    return 2;
+  }
   const registry = createRegistry();
   const loaded = await loadWorkflowFile(positionals[0], registry);
   if (!loaded.ok) {
@@ -57,7 +69,12 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const store = await openStore(values['data-dir'] ? { dataDir: values['data-dir'] } : { memory: true });
   let outcome: Awaited<ReturnType<Engine['start']>>;
   try {
-    const engine = new Engine({ runs: store.runs, registry, timers: store.timers });
+    const engine = new Engine({
+      runs: store.runs,
+      registry,
+      timers: store.timers,
+      services: { [NODE_SETTINGS.name]: nodeSettingsFromConfig(config) },
+    });
     outcome = await engine.start({
       workflow: loaded.workflow,
       workflowId: loaded.workflow.id ?? 'cli',

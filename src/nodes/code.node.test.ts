@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { ManualClock } from '../engine/clock.js';
+import { Engine } from '../engine/engine.js';
 import { NodeError, NonRetryableError } from '../engine/errors.js';
-import type { WorkflowNode } from '../engine/workflow.js';
+import { type WorkflowNode, workflowSchema } from '../engine/workflow.js';
+import { MemoryRunStore } from '../testing/memory-run-store.js';
 import { type RunNodeOptions, runNode } from '../testing/run-node.js';
 import { codeNode } from './code.node.js';
+import { createRegistry } from './registry.js';
 import { isErrorItem } from './sdk.js';
+import { NODE_SETTINGS } from './settings.js';
 
 const all = (jsCode: string, opts: RunNodeOptions = {}) =>
   runNode(codeNode, { ...opts, parameters: { jsCode } });
@@ -368,6 +373,103 @@ test('$now, $today and DateTime use the run clock and the workflow time zone', a
       },
     ],
   ]);
+});
+
+test('Date.now(), new Date(), Date() and DateTime.now() read the engine clock (a ManualClock), not real time', async () => {
+  const clock = new ManualClock('2030-01-02T03:04:05.000Z');
+  const engine = new Engine({ runs: new MemoryRunStore(), registry: createRegistry(), clock });
+  const workflow = workflowSchema.parse({
+    name: 'code-clock',
+    nodes: [
+      { id: 'Start', name: 'Start', type: 'manualTrigger', position: [0, 0] },
+      {
+        id: 'Code',
+        name: 'Code',
+        type: 'code',
+        typeVersion: 2,
+        position: [200, 0],
+        parameters: {
+          jsCode: `return [{ json: {
+            now: Date.now(), date: new Date().toISOString(), called: Date(),
+            luxon: DateTime.now().toISO(), local: DateTime.local().toMillis(), utc: DateTime.utc().toISO(),
+            dollarNow: $now.toISO(), today: $today.toISO(),
+          } }];`,
+        },
+      },
+    ],
+    connections: [{ from: 'Start', to: 'Code' }],
+  });
+  const { run, runData } = await engine.start({
+    workflow,
+    workflowId: 'wf',
+    mode: 'manual',
+    triggerItems: [{}],
+  });
+  assert.equal(run.status, 'succeeded', run.error?.message);
+  const at = Date.parse('2030-01-02T03:04:05.000Z');
+  assert.deepEqual(runData.output('Code')[0].json, {
+    now: at,
+    date: '2030-01-02T03:04:05.000Z',
+    called: 'Wed Jan 02 2030 03:04:05 GMT+0000',
+    luxon: '2030-01-02T03:04:05.000Z',
+    local: at,
+    utc: '2030-01-02T03:04:05.000Z',
+    dollarNow: '2030-01-02T03:04:05.000Z',
+    today: '2030-01-02T00:00:00.000Z',
+  });
+});
+
+test('the code clock: dates with arguments are unchanged, Date stays Date, virtual timers move it', async () => {
+  const code = `class Stamp extends Date {}
+const before = Date.now();
+await new Promise((r) => setTimeout(r, 1500));
+return [{ json: {
+  zero: new Date(0).toISOString(), epoch: new Date(0).getTime(),
+  parts: new Date(2020, 0, 2, 3, 4, 5).toISOString(), text: new Date('2021-05-06T07:08:09Z').getTime(),
+  utc: Date.UTC(2020, 0, 1), parse: Date.parse('2020-01-01T00:00:00Z'),
+  isDate: new Date() instanceof Date, sameConstructor: new Date().constructor === Date,
+  subclass: new Stamp() instanceof Stamp && new Stamp(0).getTime() === 0,
+  tag: Object.prototype.toString.call(new Date()), name: Date.name, length: Date.length,
+  slept: Date.now() - before, after: new Date().toISOString(),
+  relative: DateTime.fromISO('2030-01-05T04:00:00Z').toRelative(),
+  calendar: DateTime.fromISO('2030-01-03T12:00:00Z').toRelativeCalendar(),
+} }];`;
+  const { json } = await all(code, { items: [{}], now: '2030-01-02T03:04:05.000Z' });
+  assert.deepEqual(json, [
+    [
+      {
+        zero: '1970-01-01T00:00:00.000Z',
+        epoch: 0,
+        parts: '2020-01-02T03:04:05.000Z',
+        text: Date.parse('2021-05-06T07:08:09Z'),
+        utc: Date.UTC(2020, 0, 1),
+        parse: Date.parse('2020-01-01T00:00:00Z'),
+        isDate: true,
+        sameConstructor: true,
+        subclass: true,
+        tag: '[object Date]',
+        name: 'Date',
+        length: 7,
+        slept: 1500,
+        after: '2030-01-02T03:04:06.500Z',
+        relative: 'in 3 days',
+        calendar: 'tomorrow',
+      },
+    ],
+  ]);
+});
+
+test('the code clock: a loop waiting for Date.now() to move is stopped by the real-time limit', async () => {
+  const started = Date.now();
+  await rejects(
+    all('const t = Date.now(); while (Date.now() - t < 10) {} return [];', {
+      items: [{}],
+      services: { [NODE_SETTINGS.name]: { codeLimits: { timeoutMs: 200, memoryMb: 64 } } },
+    }),
+    'Code execution timed out after 200 ms',
+    NonRetryableError,
+  );
+  assert.ok(Date.now() - started < 5000);
 });
 
 test('console.log/info/warn/error go to the step log, formatted like Node', async () => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { NonRetryableError } from '../engine/errors.js';
-import { codeLimitsFromEnv, runCode } from '../sandbox/run-code.js';
+import { runCode } from '../sandbox/run-code.js';
 import { defineNode } from './sdk.js';
+import { nodeSettings } from './settings.js';
 
 /**
  * n8n's Code node, typeVersion 2 (`packages/nodes-base/nodes/Code/Code.node.ts`): JavaScript run in
@@ -41,8 +42,8 @@ export const codeNode = defineNode({
         description: "Parameter 'jsCode' is empty.",
       });
     }
-    // Read at each execution so an operator can change the limits without a restart.
-    const items = await runCode(ctx, { code: jsCode, mode, limits: codeLimitsFromEnv() });
+    // RELAIS_CODE_TIMEOUT_MS / RELAIS_CODE_MEMORY_MB, checked at start (src/nodes/settings.ts).
+    const items = await runCode(ctx, { code: jsCode, mode, limits: nodeSettings(ctx).codeLimits });
     return [items];
   },
 });

@@ -25,7 +25,6 @@ import { paginate, paginationConfig } from './http-request/pagination.js';
 import { type HttpParams, httpRequestParams, paramsReader, splitRaw } from './http-request/params.js';
 import { buildRequest, type RequestSpec, toWire } from './http-request/request.js';
 import { type Page, pageItems, type ResponseSettings, receive } from './http-request/response.js';
-import { httpDenyPolicy } from './http-request/ssrf.js';
 import {
   createDispatcher,
   type Dispatcher,
@@ -33,6 +32,7 @@ import {
   type TransportSettings,
 } from './http-request/transport.js';
 import { defineNode, errorItem, type NodeContext } from './sdk.js';
+import { nodeSettings } from './settings.js';
 
 /** n8n's timeout when the option is not set: 5 minutes. */
 const DEFAULT_TIMEOUT_MS = 300_000;
@@ -71,7 +71,7 @@ async function execute(ctx: NodeContext<unknown>): Promise<Item[][]> {
   const paramsFor = paramsReader(ctx);
   // n8n reads these once, from the first item: authentication, response handling, pagination, batching.
   const first = firstParams(ctx, paramsFor);
-  const policy = httpDenyPolicy();
+  const policy = nodeSettings(ctx).httpDeny;
   const dispatcher = await createDispatcher({
     rejectUnauthorized: !first.options.allowUnauthorizedCerts,
     policy,

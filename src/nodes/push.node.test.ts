@@ -7,12 +7,20 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { importSPKI, jwtVerify } from 'jose';
+import { loadConfig } from '../config.js';
 import { NodeError, NonRetryableError } from '../engine/errors.js';
 import type { JsonObject } from '../engine/items.js';
-import { runNode } from '../testing/run-node.js';
+import { type RunNodeOptions, runNode as runNodeWith } from '../testing/run-node.js';
 import { type Recorded, type Reply, startServer, type TestServer } from './http-request/test-server.js';
 import { FCM_SCOPE, GoogleTokenCache, serviceAccount } from './push/google-auth.js';
 import { pushNode } from './push.node.js';
+import type { AnyNodeDefinition } from './sdk.js';
+import { NODE_SETTINGS, type NodeSettings } from './settings.js';
+
+/** RELAIS_GOOGLE_TOKEN_URL and RELAIS_FCM_BASE_URL, given as the runtime gives them. */
+let settings: Partial<NodeSettings> = {};
+const runNode = (def: AnyNodeDefinition, opts: RunNodeOptions) =>
+  runNodeWith(def, { ...opts, services: { [NODE_SETTINGS.name]: settings } });
 
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
@@ -100,12 +108,10 @@ describe('Push through FCM HTTP v1', () => {
       }
       return { status: 404, body: 'no such path' };
     });
-    process.env.RELAIS_GOOGLE_TOKEN_URL = `${server.url}/token`;
-    process.env.RELAIS_FCM_BASE_URL = server.url;
+    settings = { googleTokenUrl: `${server.url}/token`, fcmBaseUrl: server.url };
   });
   after(async () => {
-    delete process.env.RELAIS_GOOGLE_TOKEN_URL;
-    delete process.env.RELAIS_FCM_BASE_URL;
+    settings = {};
     await server.close();
   });
   afterEach(() => {
@@ -378,7 +384,7 @@ describe('Push through FCM HTTP v1', () => {
     reset();
     const closed = await startServer();
     await closed.close();
-    process.env.RELAIS_GOOGLE_TOKEN_URL = `${closed.url}/token`;
+    settings = { googleTokenUrl: `${closed.url}/token`, fcmBaseUrl: server.url };
     try {
       await assert.rejects(
         runNode(pushNode, {
@@ -389,8 +395,25 @@ describe('Push through FCM HTTP v1', () => {
         rejects('ECONNREFUSED', { retryable: true }),
       );
     } finally {
-      process.env.RELAIS_GOOGLE_TOKEN_URL = `${server.url}/token`;
+      settings = { googleTokenUrl: `${server.url}/token`, fcmBaseUrl: server.url };
     }
+  });
+
+  it('the provider URLs are checked at start', () => {
+    const urls = loadConfig({
+      RELAIS_FCM_BASE_URL: 'http://127.0.0.1:9/',
+      RELAIS_GOOGLE_TOKEN_URL: 'https://proxy.local/token',
+    }).providerUrls;
+    assert.deepEqual(urls, {
+      twilio: undefined,
+      fcm: 'http://127.0.0.1:9',
+      googleToken: 'https://proxy.local/token',
+    });
+    assert.throws(() => loadConfig({ RELAIS_FCM_BASE_URL: 'fcm.local' }), /RELAIS_FCM_BASE_URL: an http/);
+    assert.throws(
+      () => loadConfig({ RELAIS_GOOGLE_TOKEN_URL: 'file:///token' }),
+      /RELAIS_GOOGLE_TOKEN_URL: an http/,
+    );
   });
 });
 
@@ -417,21 +440,15 @@ describe('Google token cache', () => {
       },
       async close() {},
     };
-    process.env.RELAIS_GOOGLE_TOKEN_URL = 'http://127.0.0.1:9/token';
-    try {
-      const [a, b] = await Promise.all([
-        cache.token(account, FCM_SCOPE, api),
-        cache.token(account, FCM_SCOPE, api),
-      ]);
-      assert.deepEqual([a, b, calls], ['t1', 't1', 1]);
-      now += 3539_000;
-      assert.equal(await cache.token(account, FCM_SCOPE, api), 't1');
-      now += 2_000;
-      assert.equal(await cache.token(account, FCM_SCOPE, api), 't2');
-      cache.invalidate('t2');
-      assert.equal(await cache.token(account, FCM_SCOPE, api), 't3');
-    } finally {
-      delete process.env.RELAIS_GOOGLE_TOKEN_URL;
-    }
+    const token = () => cache.token(account, FCM_SCOPE, api, undefined, 'http://127.0.0.1:9/token');
+    const [a, b] = await Promise.all([token(), token()]);
+    assert.deepEqual([a, b, calls], ['t1', 't1', 1]);
+    now += 3539_000;
+    assert.equal(await token(), 't1');
+    now += 2_000;
+    assert.equal(await token(), 't2');
+    cache.invalidate('t2');
+    assert.equal(await token(), 't3');
+    assert.equal(await cache.token(account, FCM_SCOPE, api), 't4', 'another token endpoint, another token');
   });
 });

@@ -14,6 +14,7 @@ import { fcmMessage, fcmOutcome, postFcm } from './push/fcm.js';
 import { FCM_SCOPE, type ServiceAccount, serviceAccount, sharedGoogleTokens } from './push/google-auth.js';
 import { type PushParams, pushParams } from './push/params.js';
 import { defineNode, mapItems, type NodeContext } from './sdk.js';
+import { nodeSettings } from './settings.js';
 import { apiClient } from './shared/api-call.js';
 
 async function execute(ctx: NodeContext<PushParams>): Promise<Item[][]> {
@@ -24,7 +25,12 @@ async function execute(ctx: NodeContext<PushParams>): Promise<Item[][]> {
   } catch {
     // reported for that item below
   }
-  const api = await apiClient({ signal: ctx.signal, timeoutMs: first?.options.timeout ?? 30_000 });
+  const settings = nodeSettings(ctx);
+  const api = await apiClient({
+    policy: settings.httpDeny,
+    signal: ctx.signal,
+    timeoutMs: first?.options.timeout ?? 30_000,
+  });
   let account: Promise<ServiceAccount> | undefined;
   try {
     const out = await mapItems(ctx, async (_item, i) => {
@@ -32,13 +38,16 @@ async function execute(ctx: NodeContext<PushParams>): Promise<Item[][]> {
       const body = fcmMessage(p, i);
       account ??= ctx.getCredentials('fcmServiceAccount').then(serviceAccount);
       const sa = await account;
-      let token = await sharedGoogleTokens.token(sa, FCM_SCOPE, api, i);
-      let res = await postFcm(api, sa.projectId, token, body, i);
+      const fetchToken = () => sharedGoogleTokens.token(sa, FCM_SCOPE, api, i, settings.googleTokenUrl);
+      const post = (accessToken: string) =>
+        postFcm(api, sa.projectId, accessToken, body, i, settings.fcmBaseUrl);
+      let token = await fetchToken();
+      let res = await post(token);
       if (res.status === 401) {
         // The token was revoked or expired early: one new token, one more try.
         sharedGoogleTokens.invalidate(token);
-        token = await sharedGoogleTokens.token(sa, FCM_SCOPE, api, i);
-        res = await postFcm(api, sa.projectId, token, body, i);
+        token = await fetchToken();
+        res = await post(token);
       }
       return { json: fcmOutcome(res, i) };
     });

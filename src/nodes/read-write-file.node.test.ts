@@ -10,18 +10,19 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { type BinaryAccess, binaryAccessFor } from '../binary/access.js';
 import { BinaryStore } from '../binary/store.js';
+import { loadConfig } from '../config.js';
 import { NonRetryableError } from '../engine/errors.js';
-import { runNode } from '../testing/run-node.js';
-import { filesDir, globFiles, readWriteFileNode } from './read-write-file.node.js';
+import { type RunNodeOptions, runNode as runNodeWith } from '../testing/run-node.js';
+import { globFiles, readWriteFileNode } from './read-write-file.node.js';
 import type { AnyNodeDefinition } from './sdk.js';
+import { defaultNodeSettings, NODE_SETTINGS, nodeSettingsFromConfig } from './settings.js';
 
 const base = mkdtempSync(join(tmpdir(), 'relais-files-'));
 const root = join(base, 'files');
 const outside = join(base, 'outside');
-const saved = process.env.RELAIS_FILES_DIR;
 
 before(() => {
   mkdirSync(join(root, 'imports', '2026'), { recursive: true });
@@ -37,15 +38,13 @@ before(() => {
   symlinkSync(outside, join(root, 'dir-out'));
   symlinkSync(join(root, 'a.txt'), join(root, 'link-in.txt'));
 });
-afterEach(() => {
-  process.env.RELAIS_FILES_DIR = root;
-});
 after(() => {
-  if (saved === undefined) delete process.env.RELAIS_FILES_DIR;
-  else process.env.RELAIS_FILES_DIR = saved;
   rmSync(base, { recursive: true, force: true });
 });
-process.env.RELAIS_FILES_DIR = root;
+
+/** The folder reaches the node as the runtime gives it: the NODE_SETTINGS service. */
+const runNode = (def: AnyNodeDefinition, opts: RunNodeOptions = {}) =>
+  runNodeWith(def, { ...opts, services: { [NODE_SETTINGS.name]: { filesDir: root }, ...opts.services } });
 
 const read = (fileSelector: string, options: Record<string, unknown> = {}) =>
   runNode(readWriteFileNode, { parameters: { fileSelector, options }, items: [{}] });
@@ -62,15 +61,63 @@ function withBinary(def: AnyNodeDefinition, access: BinaryAccess): AnyNodeDefini
     execute: (ctx) =>
       def.execute({
         ...ctx,
-        findService: (key: { name: string }) => (key.name === 'binary' ? store : undefined),
+        findService: (key: { name: string }) => (key.name === 'binary' ? store : ctx.findService(key)),
       } as typeof ctx),
   };
 }
 
-test('the folder: RELAIS_FILES_DIR, else files/ in the data directory', () => {
-  assert.equal(filesDir({ RELAIS_FILES_DIR: '/srv/relais-files' }), '/srv/relais-files');
-  assert.equal(filesDir({ RELAIS_DATA_DIR: '/var/lib/relais' }), '/var/lib/relais/files');
-  assert.equal(filesDir({}), resolve('./data/files'));
+test('the folder: RELAIS_FILES_DIR, else files/ in the data directory, read at start', () => {
+  const folder = (env: Record<string, string>) => nodeSettingsFromConfig(loadConfig(env)).filesDir;
+  assert.equal(folder({ RELAIS_FILES_DIR: '/srv/relais-files' }), '/srv/relais-files');
+  assert.equal(
+    folder({ RELAIS_FILES_DIR: '/srv/relais-files', RELAIS_DATA_DIR: '/var/lib/relais' }),
+    '/srv/relais-files',
+  );
+  assert.equal(folder({ RELAIS_DATA_DIR: '/var/lib/relais' }), '/var/lib/relais/files');
+  assert.equal(folder({}), resolve('./data/files'));
+  assert.equal(
+    defaultNodeSettings().filesDir,
+    resolve('./data/files'),
+    'without the service: the same default',
+  );
+});
+
+test('the node uses the folder of its settings service, not the environment at run time', async () => {
+  const configured = mkdtempSync(join(tmpdir(), 'relais-files-configured-'));
+  const saved = { files: process.env.RELAIS_FILES_DIR, data: process.env.RELAIS_DATA_DIR };
+  process.env.RELAIS_FILES_DIR = outside;
+  process.env.RELAIS_DATA_DIR = outside;
+  try {
+    const item = {
+      json: {},
+      binary: { data: { data: Buffer.from('here').toString('base64'), mimeType: 'text/plain' } },
+    };
+    await runNodeWith(readWriteFileNode, {
+      parameters: { operation: 'write', fileName: 'configured.txt' },
+      items: [item],
+      services: { [NODE_SETTINGS.name]: { filesDir: configured } },
+    });
+    assert.equal(readFileSync(join(configured, 'configured.txt'), 'utf8'), 'here');
+    assert.equal(existsSync(join(outside, 'configured.txt')), false);
+    const { json } = await runNodeWith(readWriteFileNode, {
+      parameters: { fileSelector: '*.txt' },
+      items: [{}],
+      services: { [NODE_SETTINGS.name]: { filesDir: configured } },
+    });
+    assert.deepEqual(
+      json[0].map((j) => j.fileName),
+      ['configured.txt'],
+    );
+  } finally {
+    for (const [name, value] of [
+      ['RELAIS_FILES_DIR', saved.files],
+      ['RELAIS_DATA_DIR', saved.data],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    rmSync(configured, { recursive: true, force: true });
+  }
 });
 
 test('read one file: binary data and n8n metadata', async () => {

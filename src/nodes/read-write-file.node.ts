@@ -21,11 +21,7 @@ import { fileTypeOf } from '../binary/mime.js';
 import { NodeError, NonRetryableError } from '../engine/errors.js';
 import type { Item, JsonObject } from '../engine/items.js';
 import { defineNode, mapItems, type NodeContext } from './sdk.js';
-
-/** The folder the node may touch: `RELAIS_FILES_DIR`, or `files` in the data directory. */
-export function filesDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return resolve(env.RELAIS_FILES_DIR || join(env.RELAIS_DATA_DIR || './data', 'files'));
-}
+import { nodeSettings } from './settings.js';
 
 /** Files one selector may return at most (a `**` over a huge tree is a mistake, not a workload). */
 export const MAX_FILES = 10_000;
@@ -200,8 +196,9 @@ function fsError(error: unknown, operation: 'read' | 'write', path: string): unk
 
 // --- operations -----------------------------------------------------------------------------------
 
-async function rootOf(): Promise<{ root: string; real: string }> {
-  const root = filesDir();
+/** The folder the node may touch: `RELAIS_FILES_DIR`, or `files` in the data directory (settings.ts). */
+async function rootOf(ctx: NodeContext<Params>): Promise<{ root: string; real: string }> {
+  const root = nodeSettings(ctx).filesDir;
   await mkdir(root, { recursive: true });
   return { root, real: await realpath(root) };
 }
@@ -226,7 +223,7 @@ function selectorPattern(root: string, selector: string): string {
 
 async function readFiles(ctx: NodeContext<Params>, i: number): Promise<Item[]> {
   const p = ctx.getParams(i);
-  const { root, real } = await rootOf();
+  const { root, real } = await rootOf(ctx);
   const pattern = selectorPattern(root, p.fileSelector);
   const files = await globFiles(root, pattern);
   const binary = getBinaryAccess(ctx);
@@ -309,7 +306,7 @@ async function writeFile(ctx: NodeContext<Params>, item: Item, i: number): Promi
     });
   }
   const file = requireBinary(item, p.dataPropertyName, i);
-  const { root, real } = await rootOf();
+  const { root, real } = await rootOf(ctx);
   const target = await writableTarget(root, real, p.fileName);
   const binary = getBinaryAccess(ctx);
   const flags =

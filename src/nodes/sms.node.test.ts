@@ -6,10 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { loadConfig } from '../config.js';
 import { NodeError, NonRetryableError } from '../engine/errors.js';
-import { runNode } from '../testing/run-node.js';
+import { type RunNodeOptions, runNode as runNodeWith } from '../testing/run-node.js';
+import { denyPolicy } from './http-request/ssrf.js';
 import { type Recorded, startServer, type TestServer } from './http-request/test-server.js';
+import type { AnyNodeDefinition } from './sdk.js';
+import { NODE_SETTINGS, type NodeSettings } from './settings.js';
 import { smsNode } from './sms.node.js';
+
+/** The node's settings (RELAIS_TWILIO_BASE_URL, RELAIS_HTTP_DENY), given as the runtime gives them. */
+let settings: Partial<NodeSettings> = {};
+const runNode = (def: AnyNodeDefinition, opts: RunNodeOptions) =>
+  runNodeWith(def, { ...opts, services: { [NODE_SETTINGS.name]: settings } });
 
 const twilioApi = { accountSid: 'AC0123456789abcdef', authToken: 'tok-secret' };
 const basic = `Basic ${Buffer.from('AC0123456789abcdef:tok-secret').toString('base64')}`;
@@ -36,10 +45,10 @@ describe('SMS through Twilio', () => {
   let reply: (req: Recorded) => { status: number; body: unknown };
   before(async () => {
     server = await startServer((req) => reply(req));
-    process.env.RELAIS_TWILIO_BASE_URL = server.url;
+    settings = { twilioBaseUrl: server.url };
   });
   after(async () => {
-    delete process.env.RELAIS_TWILIO_BASE_URL;
+    settings = {};
     await server.close();
   });
   afterEach(() => {
@@ -223,10 +232,10 @@ describe('SMS through Twilio', () => {
     );
   });
 
-  it('a refused connection is a retryable ECONNREFUSED; a bad base URL is a configuration error', async () => {
+  it('a refused connection is a retryable ECONNREFUSED; a bad base URL is refused at start', async () => {
     const closed = await startServer();
     await closed.close();
-    process.env.RELAIS_TWILIO_BASE_URL = closed.url;
+    settings = { twilioBaseUrl: closed.url };
     try {
       await assert.rejects(
         runNode(smsNode, {
@@ -236,17 +245,16 @@ describe('SMS through Twilio', () => {
         }),
         rejects('ECONNREFUSED', { retryable: true }),
       );
-      process.env.RELAIS_TWILIO_BASE_URL = 'ftp://twilio';
-      await assert.rejects(
-        runNode(smsNode, {
-          parameters: { to: '+1', from: '+1', message: 'x' },
-          items: [{}],
-          credentials: { twilioApi },
-        }),
-        rejects('INVALID_CONFIGURATION', { retryable: false, message: /RELAIS_TWILIO_BASE_URL/ }),
+      assert.throws(
+        () => loadConfig({ RELAIS_TWILIO_BASE_URL: 'ftp://twilio' }),
+        /RELAIS_TWILIO_BASE_URL: an http:\/\/ or https:\/\/ URL/,
+      );
+      assert.equal(
+        loadConfig({ RELAIS_TWILIO_BASE_URL: ' http://proxy.local/twilio/ ' }).providerUrls?.twilio,
+        'http://proxy.local/twilio',
       );
     } finally {
-      process.env.RELAIS_TWILIO_BASE_URL = server.url;
+      settings = { twilioBaseUrl: server.url };
     }
   });
 
@@ -264,7 +272,7 @@ describe('SMS through an HTTP gateway', () => {
   after(() => server.close());
   afterEach(() => {
     server.requests.length = 0;
-    delete process.env.RELAIS_HTTP_DENY;
+    settings = {};
   });
   const gateway = (over: Record<string, unknown> = {}) => ({
     provider: 'httpGateway',
@@ -374,7 +382,7 @@ describe('SMS through an HTTP gateway', () => {
       runNode(smsNode, { parameters: gateway({ body: '{"to": {to}}' }), items: [{}] }),
       rejects('INVALID_PARAMETER', { retryable: false, message: /'Body' is not valid JSON/ }),
     );
-    process.env.RELAIS_HTTP_DENY = 'loopback';
+    settings = { httpDeny: denyPolicy(['loopback']) };
     await assert.rejects(
       runNode(smsNode, { parameters: gateway(), items: [{}] }),
       rejects('SSRF_DENIED', { retryable: false }),

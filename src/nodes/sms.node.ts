@@ -12,6 +12,7 @@
 import { NonRetryableError } from '../engine/errors.js';
 import type { Item } from '../engine/items.js';
 import { defineNode, mapItems, type NodeContext } from './sdk.js';
+import { nodeSettings } from './settings.js';
 import { apiClient } from './shared/api-call.js';
 import { sendGateway } from './sms/gateway.js';
 import { type SmsParams, smsParams } from './sms/params.js';
@@ -48,7 +49,9 @@ async function execute(ctx: NodeContext<SmsParams>): Promise<Item[][]> {
   } catch {
     // reported for that item below
   }
+  const settings = nodeSettings(ctx);
   const api = await apiClient({
+    policy: settings.httpDeny,
     signal: ctx.signal,
     timeoutMs: first?.options.timeout ?? 30_000,
     allowUnauthorizedCerts: first?.options.allowUnauthorizedCerts ?? false,
@@ -60,7 +63,7 @@ async function execute(ctx: NodeContext<SmsParams>): Promise<Item[][]> {
       check(p, i);
       if (p.provider === 'twilio') {
         twilio ??= ctx.getCredentials('twilioApi').then(twilioCredential);
-        return { json: await sendTwilio(api, await twilio, p, i) };
+        return { json: await sendTwilio(api, await twilio, p, i, settings.twilioBaseUrl) };
       }
       return { json: await sendGateway(ctx, api, p, i) };
     });

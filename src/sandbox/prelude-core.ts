@@ -1,8 +1,8 @@
 /**
  * JavaScript evaluated INSIDE the QuickJS sandbox, before the user's code: the bridge to the host
- * (JSON strings only), `console`, virtual timers and the description of thrown values. It runs in
- * the body of `function (host, bootJson, userFn)` (see prelude.ts), so `host` stays in a closure and
- * never appears on `globalThis`.
+ * (JSON strings only), `console`, virtual timers, the run's clock (`Date`) and the description of
+ * thrown values. It runs in the body of `function (host, bootJson, userFn)` (see prelude.ts), so
+ * `host` stays in a closure and never appears on `globalThis`.
  *
  * Written as ES5-ish plain JavaScript in a string: it is never executed by Node, only by QuickJS.
  * The sandbox's built-ins the drivers rely on are captured here, before user code runs, so user code
@@ -199,6 +199,38 @@ function tick() {
   }
   return 1;
 }
+
+// ---------------------------------------------------------------- the run's clock
+// Date.now(), new Date() (no argument), Date() and Luxon's DateTime.now() read the run's clock, as
+// expressions do (src/expressions/builtins.ts): the instant the engine's clock gave this node
+// execution (boot.now, the same reading as $now, so a test's ManualClock or a replay sees exactly
+// that time), plus the virtual time the timers above have advanced (so "await sleep(1000)" moves
+// Date.now() by 1000, as it would for real). Expressions read the clock once per node execution
+// too, so the time does not run during the code: a loop waiting for Date.now() to move never ends
+// by itself and is stopped by the time limit, which the host measures in real time.
+// boot is parsed by prelude-n8n.ts before any user code runs.
+
+var RealDate = Date;
+var construct = Reflect.construct;
+
+function clockNow() {
+  return boot.now + virtualNow;
+}
+
+var ClockDate = function Date() {
+  if (new.target === undefined) return new RealDate(clockNow()).toString();
+  return construct(RealDate, arguments.length === 0 ? [clockNow()] : arguments, new.target);
+};
+defineProperty(ClockDate, 'length', { value: 7, configurable: true });
+defineProperty(ClockDate, 'prototype', { value: RealDate.prototype, writable: false });
+defineProperty(RealDate.prototype, 'constructor', { value: ClockDate, writable: true, configurable: true });
+function staticMember(name, value) {
+  defineProperty(ClockDate, name, { value: value, writable: true, configurable: true, enumerable: false });
+}
+staticMember('now', function now() { return clockNow(); });
+staticMember('parse', RealDate.parse);
+staticMember('UTC', RealDate.UTC);
+define('Date', ClockDate);
 
 // ---------------------------------------------------------------- module access, refused
 

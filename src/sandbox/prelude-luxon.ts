@@ -133,7 +133,7 @@ function delegate(proto, kind, stateOf, names, getters) {
       var state = stateOf(this);
       var args = [];
       for (var i = 0; i < arguments.length; i++) args[args.length] = arguments[i];
-      if (name === 'toRelative' || name === 'toRelativeCalendar') args = relativeArgs(args);
+      if (name === 'toRelative' || name === 'toRelativeCalendar') args = relativeArgs(this, args);
       if (!state || !args || !plainData(args, 0)) return original.apply(this, arguments);
       return fromHost(call('luxonFormat', kind, state, name, args));
     };
@@ -161,16 +161,22 @@ function fromHost(result) {
   });
 }
 
-/** toRelative's base option is a DateTime: it crosses as its state. */
-function relativeArgs(args) {
+/**
+ * toRelative's base option is a DateTime: it crosses as its state. Without one, the base is now in
+ * the DateTime's zone (what Luxon does), read from the guest's clock: the host's is the real time.
+ */
+function relativeArgs(dt, args) {
   var opts = args[0];
-  if (!opts || typeof opts !== 'object' || !opts.base) return args;
-  if (!opts.base.isLuxonDateTime) return null;
-  var base = dateTimeState(opts.base);
-  if (!base) return null;
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) return args;
+  var base = opts && opts.base
+    ? opts.base
+    : lib.DateTime.fromMillis(lib.Settings.now(), { zone: dt.zone });
+  if (!base.isLuxonDateTime) return null;
+  var state = dateTimeState(base);
+  if (!state) return null;
   var copy = {};
-  Object.keys(opts).forEach(function (key) { copy[key] = opts[key]; });
-  copy.base = base;
+  if (opts) Object.keys(opts).forEach(function (key) { copy[key] = opts[key]; });
+  copy.base = state;
   return [copy];
 }
 
@@ -202,6 +208,9 @@ function loadLuxon() {
   lib.Settings.defaultNumberingSystem = 'latn';
   lib.Settings.defaultOutputCalendar = 'gregory';
   lib.Settings.defaultZone = boot.timezone;
+  // DateTime.now(), DateTime.local(), ... read the run's clock (prelude-core.ts), even when the
+  // code replaces Date.now.
+  lib.Settings.now = clockNow;
   luxon = lib;
   return lib;
 }

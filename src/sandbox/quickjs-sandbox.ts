@@ -156,6 +156,7 @@ function runInRuntime(runtime: QuickJSRuntime, program: SandboxProgram, limits: 
   runtime.setMaxStackSize(STACK_BYTES);
   runtime.setModuleLoader((name) => ({ error: new Error(`Module '${name}' is disallowed`) }));
   const state: RunState = { interrupted: false };
+  // Real time on the host: the guest's own clock is the run's (prelude-core.ts) and may stand still.
   const deadline = Date.now() + limits.timeoutMs;
   runtime.setInterruptHandler(() => {
     if (limits.signal?.aborted) state.interrupted = 'cancelled';

@@ -26,26 +26,11 @@ export interface CodeLimits {
   memoryMb: number;
 }
 
+/** Without RELAIS_CODE_TIMEOUT_MS / RELAIS_CODE_MEMORY_MB (the node gets them from its settings). */
 export const DEFAULT_CODE_LIMITS: CodeLimits = { timeoutMs: 10_000, memoryMb: 128 };
 
-/** Below this the prelude itself does not fit. */
-const MIN_MEMORY_MB = 8;
 const MAX_LOG_LINES = 1000;
 const MAX_LOG_LINE = 10_000;
-
-/** Limits from `RELAIS_CODE_TIMEOUT_MS` / `RELAIS_CODE_MEMORY_MB`, read at each execution. */
-export function codeLimitsFromEnv(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): CodeLimits {
-  const positive = (raw: string | undefined, fallback: number): number => {
-    const value = Number(raw);
-    return raw !== undefined && raw.trim() !== '' && Number.isFinite(value) && value > 0 ? value : fallback;
-  };
-  return {
-    timeoutMs: positive(env.RELAIS_CODE_TIMEOUT_MS, DEFAULT_CODE_LIMITS.timeoutMs),
-    memoryMb: Math.max(MIN_MEMORY_MB, positive(env.RELAIS_CODE_MEMORY_MB, DEFAULT_CODE_LIMITS.memoryMb)),
-  };
-}
 
 type EachEntry = { i: number; json?: unknown; binary?: unknown; error?: VmThrown };
 type DriverResult = {

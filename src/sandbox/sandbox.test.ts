@@ -4,31 +4,36 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadConfig } from '../config.js';
 import { NonRetryableError } from '../engine/errors.js';
 import { codeNode } from '../nodes/code.node.js';
+import { NODE_SETTINGS, nodeSettingsFromConfig } from '../nodes/settings.js';
 import { runNode } from '../testing/run-node.js';
 import { runSandboxed, SandboxError, sandboxModulesLoaded } from './quickjs-sandbox.js';
-import { codeLimitsFromEnv, DEFAULT_CODE_LIMITS } from './run-code.js';
+import { type CodeLimits, DEFAULT_CODE_LIMITS } from './run-code.js';
+
+/** Limits the Code node gets from its settings service (none: the defaults). */
+let limits: Partial<CodeLimits> | undefined;
 
 const run = (jsCode: string, mode = 'runOnceForAllItems') =>
-  runNode(codeNode, { parameters: { mode, jsCode }, items: [{ a: 1 }] });
+  runNode(codeNode, {
+    parameters: { mode, jsCode },
+    items: [{ a: 1 }],
+    services: limits && { [NODE_SETTINGS.name]: { codeLimits: { ...DEFAULT_CODE_LIMITS, ...limits } } },
+  });
+
+async function withLimits<T>(given: Partial<CodeLimits>, fn: () => Promise<T>): Promise<T> {
+  limits = given;
+  try {
+    return await fn();
+  } finally {
+    limits = undefined;
+  }
+}
 
 async function value(expression: string): Promise<unknown> {
   const { json } = await run(`return [{ json: { v: ${expression} } }]`);
   return json[0][0].v;
-}
-
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
 }
 
 async function failsWith(promise: Promise<unknown>, message: string | RegExp): Promise<void> {
@@ -209,22 +214,30 @@ test('what the code changes in the sandbox does not reach the host or the next r
 
 // ---------------------------------------------------------------- limits
 
-test('limits come from RELAIS_CODE_TIMEOUT_MS / RELAIS_CODE_MEMORY_MB, with defaults', () => {
-  assert.deepEqual(codeLimitsFromEnv({}), { timeoutMs: 10_000, memoryMb: 128 });
+test('limits come from the node settings (RELAIS_CODE_TIMEOUT_MS / RELAIS_CODE_MEMORY_MB at start), with defaults', async () => {
   assert.deepEqual(DEFAULT_CODE_LIMITS, { timeoutMs: 10_000, memoryMb: 128 });
-  assert.deepEqual(codeLimitsFromEnv({ RELAIS_CODE_TIMEOUT_MS: '250', RELAIS_CODE_MEMORY_MB: '64' }), {
+  const limits = (env: Record<string, string>) => nodeSettingsFromConfig(loadConfig(env)).codeLimits;
+  assert.deepEqual(limits({}), { timeoutMs: 10_000, memoryMb: 128 });
+  assert.deepEqual(limits({ RELAIS_CODE_TIMEOUT_MS: '250', RELAIS_CODE_MEMORY_MB: '64' }), {
     timeoutMs: 250,
     memoryMb: 64,
   });
-  assert.deepEqual(codeLimitsFromEnv({ RELAIS_CODE_TIMEOUT_MS: 'soon', RELAIS_CODE_MEMORY_MB: '-1' }), {
-    timeoutMs: 10_000,
-    memoryMb: 128,
-  });
-  assert.equal(codeLimitsFromEnv({ RELAIS_CODE_MEMORY_MB: '1' }).memoryMb, 8, 'the prelude needs a few MB');
+  assert.deepEqual(limits({ RELAIS_CODE_MEMORY_MB: '64' }), { timeoutMs: 10_000, memoryMb: 64 });
+  // Read from the service, not from the environment while the node runs.
+  const saved = process.env.RELAIS_CODE_TIMEOUT_MS;
+  process.env.RELAIS_CODE_TIMEOUT_MS = '1';
+  try {
+    assert.deepEqual((await run('let n = 0; for (let i = 0; i < 1e5; i++) n++; return [{ n }]')).json, [
+      [{ n: 100_000 }],
+    ]);
+  } finally {
+    if (saved === undefined) delete process.env.RELAIS_CODE_TIMEOUT_MS;
+    else process.env.RELAIS_CODE_TIMEOUT_MS = saved;
+  }
 });
 
 test('an endless loop stops at the time limit with a clear error', async () => {
-  await withEnv({ RELAIS_CODE_TIMEOUT_MS: '300' }, async () => {
+  await withLimits({ timeoutMs: 300 }, async () => {
     const started = Date.now();
     await failsWith(run('while (true) {}'), 'Code execution timed out after 300 ms');
     assert.ok(Date.now() - started < 2000);
@@ -245,7 +258,7 @@ test('an endless loop stops at the time limit with a clear error', async () => {
 });
 
 test('a memory bomb stops at the memory limit with a clear error', async () => {
-  await withEnv({ RELAIS_CODE_MEMORY_MB: '16' }, async () => {
+  await withLimits({ memoryMb: 16 }, async () => {
     await failsWith(
       run('const a = []; while (true) a.push({ i: a.length, s: "abc" + a.length });'),
       'Code execution exceeded the memory limit of 16 MB',
@@ -266,7 +279,7 @@ test('a memory bomb stops at the memory limit with a clear error', async () => {
 });
 
 test('code that catches running out of memory and recovers goes on', async () => {
-  await withEnv({ RELAIS_CODE_MEMORY_MB: '16' }, async () => {
+  await withLimits({ memoryMb: 16 }, async () => {
     const { json } = await run(
       'try { new ArrayBuffer(64 * 1024 * 1024) } catch (e) { return [{ recovered: String(e) }] }',
     );

@@ -38,6 +38,11 @@ export interface ServerDeps {
   /** Encrypted credentials; also the engine's credential resolver. */
   credentials: CredentialService;
   metrics: Metrics;
+  /**
+   * The effective public URL (RELAIS_PUBLIC_URL, else the listening address): a function, since
+   * the routes are built before the server listens. `config.publicUrl` is the explicit setting only.
+   */
+  publicUrl: () => string;
   /** Signs Wait nodes' resume URLs (`resumeTokenKey` of the credentials key, derived once at start). */
   resumeKey: Uint8Array;
   /** Webhook trigger kind + callers waiting on runs (runtime wires the engine hooks); built by the webhook routes when absent. */

@@ -14,6 +14,7 @@ import { type Clock, systemClock } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import type { RunStore } from '../engine/ports.js';
 import { createRegistry } from '../nodes/registry.js';
+import { NODE_SETTINGS, nodeSettingsFromConfig } from '../nodes/settings.js';
 import { closeSqlPools } from '../nodes/shared/sql/pools.js';
 import { SUBWORKFLOWS } from '../nodes/subworkflow-port.js';
 import { type ProcessRole, queueStats, registerQueueMetrics, workerProbeApp } from '../queue/bullmq-probe.js';
@@ -39,6 +40,7 @@ import { CredentialService } from './credentials/service.js';
 import { CredentialTypes } from './credentials/types.js';
 import type { App } from './deps.js';
 import { combineHooks, Metrics } from './metrics.js';
+import { PublicUrl } from './public-url.js';
 import { resumeTokenKey, resumeUrlBuilder } from './routes/resume.js';
 import { WebhookWaiters } from './webhook/runner.js';
 
@@ -52,6 +54,11 @@ export interface Runtime {
   logger: Logger;
   /** The address the server listens on, once started. */
   url: string;
+  /**
+   * The base of the URLs it gives out (webhooks, resume URLs, run links): RELAIS_PUBLIC_URL, else
+   * the address it listens on (src/server/public-url.ts); a worker's: RELAIS_HOST:RELAIS_PORT.
+   */
+  publicUrl: string;
   /** Fires due timers (waits, retries, schedules, polls); tests call `tick()` after moving the clock. */
   timerLoop: TimerLoop;
   /** saveData at run end and pruning; tests call `prune()` after moving the clock. */
@@ -119,6 +126,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   await ensureFirstOwner(store.accounts, config.owner, clock, logger);
   logger.info({ source: encryption.source }, 'credentials key loaded');
   const resumeKey = resumeTokenKey(encryption.key);
+  // Read lazily by everything below: without RELAIS_PUBLIC_URL it is known once the server listens.
+  const publicUrl = new PublicUrl(config);
   const credentials = new CredentialService(
     store.credentials,
     new CredentialCipher(encryption.key),
@@ -142,7 +151,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     clock,
     logger,
     // Unguessable and one-time: `/webhook-waiting/<runId>/<HMAC token>` (src/server/routes/resume.ts).
-    resumeUrl: resumeUrlBuilder(config.publicUrl, resumeKey),
+    resumeUrl: resumeUrlBuilder(publicUrl.get, resumeKey),
     timers: store.timers,
     hooks: combineHooks(
       metrics.engineHooks(),
@@ -155,6 +164,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       [EMAIL_TEMPLATES.name]: templateSourceOf(store.emailTemplates),
       [BINARY.name]: binary,
       [TABLES.name]: createTableService({ store: store.tables, clock }),
+      // Files folder, Code limits, RELAIS_HTTP_DENY, provider URLs: from the configuration, checked at start.
+      [NODE_SETTINGS.name]: nodeSettingsFromConfig(config),
       // Execute Workflow nodes; the runner reaches the engine and the queue (created later) lazily.
       [SUBWORKFLOWS.name]: createSubworkflowRunner({
         engine: (): Engine => engine,
@@ -220,7 +231,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     queue,
     workflows: store.workflows,
     listSteps: (id) => store.runs.listSteps(id),
-    publicUrl: config.publicUrl,
+    publicUrl: publicUrl.get,
     onError: (runId, error) => logger.error({ err: error, runId }, 'error workflow failed to start'),
   });
   // Schedule, poll and app-event triggers: kinds for the registry, timer handlers, engine hooks.
@@ -251,7 +262,18 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     onError: (timer, error) => logger.error({ err: error, timer: timer.id }, 'timer failed'),
   });
   if (role === 'worker')
-    return startWorker({ config, store, engine, queue, logger, metrics, stats, timerLoop, retention });
+    return startWorker({
+      config,
+      store,
+      engine,
+      queue,
+      logger,
+      metrics,
+      stats,
+      timerLoop,
+      retention,
+      publicUrl,
+    });
   const app = await buildApp({
     config,
     store,
@@ -267,6 +289,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     webhooks,
     binary,
     resumeKey,
+    publicUrl: publicUrl.get,
     process: { role, queue: stats },
   });
   let url: string;
@@ -279,6 +302,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       'automations activated',
     );
     url = await app.listen({ host: config.host, port: config.port });
+    publicUrl.listening(app.server.address());
   } catch (error) {
     await store.close();
     throw error;
@@ -291,9 +315,21 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     retention.start();
   }
   logger.info(
-    { url, role, store: store.dialect, queue: bull ? 'bullmq' : 'embedded', ...recovered },
+    {
+      url,
+      publicUrl: publicUrl.get(),
+      role,
+      store: store.dialect,
+      queue: bull ? 'bullmq' : 'embedded',
+      ...recovered,
+    },
     'relais started',
   );
+  if (!publicUrl.explicit && ['0.0.0.0', '::'].includes(config.host))
+    logger.warn(
+      { publicUrl: publicUrl.get() },
+      'RELAIS_PUBLIC_URL is not set: webhook and resume URLs given out use the loopback address',
+    );
   let stopping: Promise<void> | undefined;
   return {
     app,
@@ -303,6 +339,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     role,
     logger,
     url,
+    publicUrl: publicUrl.get(),
     timerLoop,
     retention,
     stop() {
@@ -336,6 +373,8 @@ async function startWorker(w: {
   /** Built but never started: a worker fires no timers and prunes nothing (`start` does). */
   timerLoop: TimerLoop;
   retention: Retention;
+  /** Resume URLs of the runs it drives: RELAIS_PUBLIC_URL, else RELAIS_HOST:RELAIS_PORT (its `start` peers'). */
+  publicUrl: PublicUrl;
 }): Promise<Runtime> {
   const { config, store, queue, logger } = w;
   const app = workerProbeApp({ logger, store, metrics: w.metrics, stats: w.stats });
@@ -358,6 +397,7 @@ async function startWorker(w: {
     role: 'worker',
     logger,
     url,
+    publicUrl: w.publicUrl.get(),
     timerLoop: w.timerLoop,
     retention: w.retention,
     stop() {

@@ -76,6 +76,8 @@ export interface TestResponse {
 
 export interface TestServer {
   url: string;
+  /** The base of the URLs the server gives out: `config.publicUrl` when set, else `url`. */
+  publicUrl: string;
   runtime: Runtime;
   app: App;
   config: Config;
@@ -158,6 +160,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 
   return {
     url: runtime.url,
+    publicUrl: runtime.publicUrl,
     runtime,
     app,
     config,

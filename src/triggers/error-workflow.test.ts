@@ -51,7 +51,7 @@ test('a failed run starts its error workflow with the run, workflow, node and er
     queue,
     workflows: store.workflows,
     listSteps: (id) => store.runs.listSteps(id),
-    publicUrl: 'http://relais.test',
+    publicUrl: () => 'http://relais.test',
     onError: (_id, e) => errors.push(e),
   });
 

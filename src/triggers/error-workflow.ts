@@ -13,7 +13,8 @@ export interface ErrorWorkflowDeps {
   queue: RunQueue;
   workflows: Pick<WorkflowStore, 'getWorkflow' | 'getWorkflowVersion'>;
   listSteps(runId: string): Promise<StepRecord[]>;
-  publicUrl: string;
+  /** Base of the run link (read per run: the server's is known once it listens). */
+  publicUrl: () => string;
   onError(runId: string, error: unknown): void;
 }
 
@@ -39,7 +40,7 @@ export async function startErrorWorkflow(
 
   const steps = await deps.listSteps(run.id);
   const failedStep = [...steps].reverse().find((s) => s.status === 'failed');
-  const url = `${deps.publicUrl}/runs/${run.id}`;
+  const url = `${deps.publicUrl()}/runs/${run.id}`;
   const error = {
     message: run.error?.message ?? 'unknown error',
     description: run.error?.description,

@@ -46,7 +46,7 @@ describe('webhook routing', () => {
       assert.deepEqual(json.query, { lang: 'fr', tag: ['a', 'b'] });
       assert.deepEqual(json.params, {});
       assert.equal(json.headers['content-type'], 'application/json');
-      assert.equal(json.webhookUrl, `${server.config.publicUrl}/webhook/hello`);
+      assert.equal(json.webhookUrl, `${server.url}/webhook/hello`);
       assert.equal(json.executionMode, 'production');
     }));
 
@@ -96,7 +96,7 @@ describe('webhook routing', () => {
       const res = await call(server, 'GET', '/webhook/users/7/orders/a%20b');
       assert.equal(res.status, 200);
       assert.deepEqual(res.body.params, { userId: '7', orderId: 'a b' });
-      assert.equal(res.body.webhookUrl, `${server.config.publicUrl}/webhook/users/:userId/orders/:orderId`);
+      assert.equal(res.body.webhookUrl, `${server.url}/webhook/users/:userId/orders/:orderId`);
       assert.ok(id);
 
       await deploy(
@@ -421,7 +421,7 @@ describe('webhook test listener', () => {
       const listen = await server.request('POST', `/api/automations/${id}/test-webhook`, { as: 'editor' });
       assert.equal(listen.status, 200);
       assert.deepEqual(listen.body.webhooks, [
-        { node: 'Webhook', methods: ['POST'], url: `${server.config.publicUrl}/webhook-test/try` },
+        { node: 'Webhook', methods: ['POST'], url: `${server.url}/webhook-test/try` },
       ]);
       assert.equal(
         (await call(server, 'POST', '/webhook/try', { json: {} })).status,
@@ -431,7 +431,7 @@ describe('webhook test listener', () => {
       const res = await call(server, 'POST', '/webhook-test/try', { json: { a: 1 } });
       assert.equal(res.status, 200);
       assert.equal(res.body.executionMode, 'test');
-      assert.equal(res.body.webhookUrl, `${server.config.publicUrl}/webhook-test/try`);
+      assert.equal(res.body.webhookUrl, `${server.url}/webhook-test/try`);
       const [row] = await runsOf(server, id);
       assert.equal(row.mode, 'test');
       assert.ok(row.is_test === 1 || row.is_test === true);

@@ -1,8 +1,8 @@
 /**
  * SSRF guard for shared deployments: `RELAIS_HTTP_DENY` lists address ranges the HTTP Request node
  * may not reach — `private`, `loopback`, `link-local` (cloud metadata lives there), or CIDRs
- * (`10.0.0.0/8`, `fd00::/8`, a single address). It is read when the node executes, so tests (and
- * operators) can change it without restarting.
+ * (`10.0.0.0/8`, `fd00::/8`, a single address). It is read and checked at start with the rest of
+ * the configuration (src/config.ts) and reaches the nodes through their settings (../settings.ts).
  *
  * Two checks, both needed: before each hop (the first request and every redirect) every address
  * the host name resolves to is checked, which gives a clear error; and the connection itself
@@ -48,10 +48,6 @@ const NAMED: Readonly<Record<string, readonly Subnet[]>> = {
   ],
 };
 
-function configError(message: string): NonRetryableError {
-  return new NonRetryableError(`Invalid RELAIS_HTTP_DENY: ${message}`, { code: 'INVALID_CONFIGURATION' });
-}
-
 function parseEntry(entry: string): Rule {
   const named = NAMED[entry.toLowerCase()];
   const list = new BlockList();
@@ -62,7 +58,7 @@ function parseEntry(entry: string): Rule {
   const [address, bits, extra] = entry.split('/');
   const family = isIP(address);
   if (family === 0 || extra !== undefined) {
-    throw configError(`'${entry}' is neither private, loopback, link-local nor a CIDR such as 10.0.0.0/8`);
+    throw new Error(`'${entry}' is neither private, loopback, link-local nor a CIDR such as 10.0.0.0/8`);
   }
   const max = family === 4 ? 32 : 128;
   const prefix = bits === undefined ? max : Number(bits);
@@ -72,21 +68,19 @@ function parseEntry(entry: string): Rule {
     prefix > max ||
     (bits !== undefined && !/^\d+$/.test(bits))
   ) {
-    throw configError(`'${entry}' has an invalid prefix length`);
+    throw new Error(`'${entry}' has an invalid prefix length`);
   }
   list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
   return { label: entry, list };
 }
 
-/** The policy in `RELAIS_HTTP_DENY` (comma-separated); empty when unset. */
-export function httpDenyPolicy(env: Readonly<Record<string, string | undefined>> = process.env): DenyPolicy {
-  const raw = env.RELAIS_HTTP_DENY?.trim();
-  if (!raw) return OPEN_POLICY;
-  const entries = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return { rules: entries.map(parseEntry) };
+/**
+ * The policy of `RELAIS_HTTP_DENY`'s entries (`private`, `loopback`, `link-local`, CIDRs); open when
+ * there is none. Throws on an invalid entry: loadConfig reports that at start.
+ */
+export function denyPolicy(entries: readonly string[]): DenyPolicy {
+  const given = entries.map((s) => s.trim()).filter(Boolean);
+  return given.length === 0 ? OPEN_POLICY : { rules: given.map(parseEntry) };
 }
 
 /** `::ffff:10.0.0.1` is an IPv4 address in disguise. */

@@ -6,12 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../config.js';
 import { NodeError, NonRetryableError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/items.js';
 import { runNode } from '../../testing/run-node.js';
 import { httpRequestNode } from '../http-request.node.js';
+import { NODE_SETTINGS } from '../settings.js';
 import { batchPlan, DEFAULT_CONCURRENCY, runBatched } from './batching.js';
-import { checkUrl, deniedBy, guardedLookup, httpDenyPolicy } from './ssrf.js';
+import { checkUrl, deniedBy, denyPolicy, guardedLookup } from './ssrf.js';
 import { startServer, type TestServer } from './test-server.js';
 
 let server: TestServer;
@@ -62,10 +64,10 @@ before(async () => {
 });
 after(() => server.close());
 
-const savedDeny = process.env.RELAIS_HTTP_DENY;
+/** RELAIS_HTTP_DENY's entries, given to the node through its settings service as the runtime does. */
+let deny: string[] = [];
 afterEach(() => {
-  if (savedDeny === undefined) delete process.env.RELAIS_HTTP_DENY;
-  else process.env.RELAIS_HTTP_DENY = savedDeny;
+  deny = [];
 });
 
 async function run(
@@ -73,7 +75,8 @@ async function run(
   items: unknown[] = [{}],
   credentials?: Record<string, JsonObject>,
 ) {
-  return runNode(httpRequestNode, { parameters, items, credentials });
+  const services = { [NODE_SETTINGS.name]: { httpDeny: denyPolicy(deny) } };
+  return runNode(httpRequestNode, { parameters, items, credentials, services });
 }
 
 test('redirects are followed by default (302 turns a POST into a GET, 307 keeps it)', async () => {
@@ -135,7 +138,7 @@ test('credentials stay on their origin when a redirect leaves it', async () => {
 });
 
 test('RELAIS_HTTP_DENY refuses denied addresses before connecting, names and literals alike', async () => {
-  process.env.RELAIS_HTTP_DENY = 'loopback';
+  deny = ['loopback'];
   const start = server.requests.length;
   for (const url of [
     `${server.url}/x`,
@@ -151,14 +154,14 @@ test('RELAIS_HTTP_DENY refuses denied addresses before connecting, names and lit
     });
   }
   assert.equal(server.requests.length, start, 'no request reached the server');
-  process.env.RELAIS_HTTP_DENY = 'private, link-local, 10.1.0.0/16';
+  deny = ['private', ' link-local', '10.1.0.0/16'];
   assert.deepEqual((await run({ url: `${server.url}/x` })).json, [[{ ok: true }]]);
   // A host name goes through the guarded lookup of the execution's own connection pool.
   assert.deepEqual((await run({ url: `http://localhost:${server.port}/x` })).json, [[{ ok: true }]]);
 });
 
 test('every redirect hop is checked again', async () => {
-  process.env.RELAIS_HTTP_DENY = '127.0.0.2/32';
+  deny = ['127.0.0.2/32'];
   await assert.rejects(run({ url: `${server.url}/to-denied` }), (e: NodeError) => {
     assert.equal(e.code, 'SSRF_DENIED');
     assert.match(e.message, /127\.0\.0\.2/);
@@ -166,27 +169,45 @@ test('every redirect hop is checked again', async () => {
   });
 });
 
-test('an invalid RELAIS_HTTP_DENY is a configuration error', async () => {
-  process.env.RELAIS_HTTP_DENY = 'loopback, intranet';
-  await assert.rejects(run({ url: `${server.url}/x` }), /Invalid RELAIS_HTTP_DENY: 'intranet'/);
-  assert.throws(() => httpDenyPolicy({ RELAIS_HTTP_DENY: '10.0.0.0/33' }), /invalid prefix length/);
+test('an invalid RELAIS_HTTP_DENY is refused at start; the environment is not read at run time', async () => {
+  assert.throws(
+    () => loadConfig({ RELAIS_HTTP_DENY: 'loopback, intranet' }),
+    (e: Error) => e instanceof ConfigError && /RELAIS_HTTP_DENY: 'intranet' is neither/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ RELAIS_HTTP_DENY: '10.0.0.0/33' }),
+    /RELAIS_HTTP_DENY: .*invalid prefix length/,
+  );
+  assert.throws(() => denyPolicy(['10.0.0.0/33']), /invalid prefix length/);
+  assert.deepEqual(loadConfig({ RELAIS_HTTP_DENY: 'loopback, 10.0.0.0/8' }).httpDeny, [
+    'loopback',
+    '10.0.0.0/8',
+  ]);
+  const saved = process.env.RELAIS_HTTP_DENY;
+  process.env.RELAIS_HTTP_DENY = 'loopback';
+  try {
+    assert.deepEqual((await run({ url: `${server.url}/x` })).json, [[{ ok: true }]]);
+  } finally {
+    if (saved === undefined) delete process.env.RELAIS_HTTP_DENY;
+    else process.env.RELAIS_HTTP_DENY = saved;
+  }
 });
 
 test('deny policy matching and the connection-time lookup guard', async () => {
-  const policy = httpDenyPolicy({ RELAIS_HTTP_DENY: 'private,link-local,fd00::/8' });
+  const policy = denyPolicy(['private', 'link-local', 'fd00::/8']);
   assert.equal(deniedBy(policy, '10.2.3.4'), 'private');
   assert.equal(deniedBy(policy, '::ffff:192.168.1.1'), 'private');
   assert.equal(deniedBy(policy, '169.254.169.254'), 'link-local');
   assert.equal(deniedBy(policy, 'fd12::1'), 'private');
   assert.equal(deniedBy(policy, '8.8.8.8'), undefined);
-  assert.equal(deniedBy(httpDenyPolicy({}), '127.0.0.1'), undefined);
+  assert.equal(deniedBy(denyPolicy([]), '127.0.0.1'), undefined);
   await checkUrl(policy, new URL('http://127.0.0.1/'));
-  const lookup = guardedLookup(httpDenyPolicy({ RELAIS_HTTP_DENY: 'loopback' }));
+  const lookup = guardedLookup(denyPolicy(['loopback']));
   const error = await new Promise<unknown>((resolve) =>
     lookup('localhost', { all: true }, (e) => resolve(e)),
   );
   assert.ok(error instanceof NonRetryableError && error.code === 'SSRF_DENIED');
-  const open = guardedLookup(httpDenyPolicy({ RELAIS_HTTP_DENY: '10.0.0.0/8' }));
+  const open = guardedLookup(denyPolicy(['10.0.0.0/8']));
   const found = await new Promise<unknown>((resolve) =>
     open('localhost', { all: false }, (e, address) => resolve(e ?? address)),
   );

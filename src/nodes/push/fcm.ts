@@ -2,7 +2,8 @@
  * Firebase Cloud Messaging HTTP v1: `POST /v1/projects/{projectId}/messages:send` with a bearer
  * token of the service account and `{ message: { token | topic | condition, notification, data,
  * android, apns } }` (https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages).
- * `RELAIS_FCM_BASE_URL` replaces `https://fcm.googleapis.com` (tests).
+ * `RELAIS_FCM_BASE_URL` replaces `https://fcm.googleapis.com` (tests): the node passes its setting
+ * (src/nodes/settings.ts) as `baseUrl`.
  *
  * FCM's errors name a reason (`details[].errorCode`: UNREGISTERED, INVALID_ARGUMENT,
  * SENDER_ID_MISMATCH, QUOTA_EXCEEDED, UNAVAILABLE, INTERNAL...): the error code is `FCM_<reason>`;
@@ -11,7 +12,7 @@
 import { NonRetryableError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/items.js';
 import { truncate } from '../http-request/errors.js';
-import { type ApiClient, baseUrl, statusError } from '../shared/api-call.js';
+import { type ApiClient, statusError } from '../shared/api-call.js';
 import type { PushParams } from './params.js';
 
 export const FCM_BASE_URL = 'https://fcm.googleapis.com';
@@ -113,10 +114,9 @@ export async function postFcm(
   accessToken: string,
   body: JsonObject,
   itemIndex: number,
+  baseUrl: string = FCM_BASE_URL,
 ): Promise<FcmResult> {
-  const url = new URL(
-    `${baseUrl('RELAIS_FCM_BASE_URL', FCM_BASE_URL)}/v1/projects/${encodeURIComponent(projectId)}/messages:send`,
-  );
+  const url = new URL(`${baseUrl}/v1/projects/${encodeURIComponent(projectId)}/messages:send`);
   return api.call(
     {
       method: 'POST',

@@ -6,15 +6,16 @@
  * per service account and shared by concurrent items (one token request for a thousand pushes);
  * an API answering 401 makes the next call fetch a new one.
  *
- * `RELAIS_GOOGLE_TOKEN_URL` replaces where the JWT is POSTed (tests); the JWT's `aud` stays
- * Google's token URL, which is what Google checks.
+ * `RELAIS_GOOGLE_TOKEN_URL` replaces where the JWT is POSTed (tests; the node passes its setting,
+ * src/nodes/settings.ts, as `tokenUrl`); the JWT's `aud` stays Google's token URL, which is what
+ * Google checks.
  */
 import { createHash } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
 import { NodeError, NonRetryableError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/items.js';
 import { truncate } from '../http-request/errors.js';
-import { type ApiClient, baseUrl } from '../shared/api-call.js';
+import type { ApiClient } from '../shared/api-call.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -82,14 +83,20 @@ export class GoogleTokenCache {
     private readonly limit = 200,
   ) {}
 
-  token(account: ServiceAccount, scope: string, api: ApiClient, itemIndex?: number): Promise<string> {
+  token(
+    account: ServiceAccount,
+    scope: string,
+    api: ApiClient,
+    itemIndex?: number,
+    tokenUrl: string = GOOGLE_TOKEN_URL,
+  ): Promise<string> {
     const key = createHash('sha256')
-      .update(JSON.stringify([account.clientEmail, account.privateKey, scope, tokenUrl()]))
+      .update(JSON.stringify([account.clientEmail, account.privateKey, scope, tokenUrl]))
       .digest('hex');
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.token;
     const entry: Entry = { token: Promise.resolve(''), expiresAt: Number.POSITIVE_INFINITY };
-    entry.token = fetchToken(account, scope, api, this.now(), itemIndex).then(
+    entry.token = fetchToken(account, scope, api, tokenUrl, this.now(), itemIndex).then(
       ({ token, expiresIn }) => {
         entry.value = token;
         // Renew a minute early (or at half-life for short-lived tokens).
@@ -116,14 +123,11 @@ export class GoogleTokenCache {
 /** The cache the Push node uses: tokens outlive one execution (they last an hour). */
 export const sharedGoogleTokens = new GoogleTokenCache();
 
-function tokenUrl(): string {
-  return baseUrl('RELAIS_GOOGLE_TOKEN_URL', GOOGLE_TOKEN_URL);
-}
-
 async function fetchToken(
   account: ServiceAccount,
   scope: string,
   api: ApiClient,
+  tokenUrl: string,
   nowMs: number,
   itemIndex?: number,
 ): Promise<{ token: string; expiresIn: number }> {
@@ -148,7 +152,7 @@ async function fetchToken(
   const res = await api.call(
     {
       method: 'POST',
-      url: new URL(tokenUrl()),
+      url: new URL(tokenUrl),
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({
         grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',

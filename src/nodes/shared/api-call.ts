@@ -6,7 +6,7 @@
  */
 import { NodeError, NonRetryableError } from '../../engine/errors.js';
 import { truncate } from '../http-request/errors.js';
-import { httpDenyPolicy } from '../http-request/ssrf.js';
+import type { DenyPolicy } from '../http-request/ssrf.js';
 import {
   createDispatcher,
   type Dispatcher,
@@ -41,10 +41,12 @@ export interface ApiClientOptions {
   signal: AbortSignal;
   timeoutMs: number;
   allowUnauthorizedCerts?: boolean;
+  /** RELAIS_HTTP_DENY, from the node's settings (`nodeSettings(ctx).httpDeny`). */
+  policy: DenyPolicy;
 }
 
 export async function apiClient(opts: ApiClientOptions): Promise<ApiClient> {
-  const policy = httpDenyPolicy();
+  const policy = opts.policy;
   const dispatcher: Dispatcher | undefined = await createDispatcher({
     rejectUnauthorized: !opts.allowUnauthorizedCerts,
     policy,
@@ -110,18 +112,4 @@ export function statusError(
     description:
       opts.description ?? `${status} - ${truncate(opts.body.trim() === '' ? '(empty body)' : opts.body)}`,
   });
-}
-
-/** A base URL from the environment (tests point providers at local servers), checked. */
-export function baseUrl(env: string, fallback: string): string {
-  const value = process.env[env]?.trim() || fallback;
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-  } catch {
-    throw new NonRetryableError(`Invalid ${env}: '${value}' is not an http(s) URL`, {
-      code: 'INVALID_CONFIGURATION',
-    });
-  }
-  return value.replace(/\/+$/, '');
 }

@@ -3,14 +3,15 @@
  * `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, form-encoded `To`, `From` or
  * `MessagingServiceSid`, `Body` (and `StatusCallback`), Basic authentication with the account SID
  * and auth token. The answer (the message resource: `sid`, `status`...) is the output item.
- * `RELAIS_TWILIO_BASE_URL` replaces `https://api.twilio.com` (tests, proxies).
+ * `RELAIS_TWILIO_BASE_URL` replaces `https://api.twilio.com` (tests, proxies): the node passes its
+ * setting (src/nodes/settings.ts) as `baseUrl`.
  *
  * Twilio's errors are `{ code, message, more_info, status }`: the message names Twilio's code
  * (21211 "invalid 'To' number", 20003 "authenticate"...); 4xx are final, 429 and 5xx retryable.
  */
 import { NonRetryableError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/items.js';
-import { type ApiClient, baseUrl, statusError } from '../shared/api-call.js';
+import { type ApiClient, statusError } from '../shared/api-call.js';
 import type { SmsParams } from './params.js';
 
 export const TWILIO_BASE_URL = 'https://api.twilio.com';
@@ -36,6 +37,7 @@ export async function sendTwilio(
   credential: TwilioCredential,
   p: SmsParams,
   itemIndex: number,
+  baseUrl: string = TWILIO_BASE_URL,
 ): Promise<JsonObject> {
   // n8n's "To Whatsapp" prefixes both numbers (`Twilio/Twilio.node.ts`).
   const whatsapp = (n: string) => (p.toWhatsapp && !n.startsWith('whatsapp:') ? `whatsapp:${n}` : n);
@@ -53,7 +55,7 @@ export async function sendTwilio(
   if (p.options.statusCallback.trim() !== '') form.set('StatusCallback', p.options.statusCallback.trim());
 
   const url = new URL(
-    `${baseUrl('RELAIS_TWILIO_BASE_URL', TWILIO_BASE_URL)}/2010-04-01/Accounts/${encodeURIComponent(credential.accountSid)}/Messages.json`,
+    `${baseUrl}/2010-04-01/Accounts/${encodeURIComponent(credential.accountSid)}/Messages.json`,
   );
   const res = await api.call(
     {

@@ -35,9 +35,12 @@ function cookie(name: string, value: string, maxAgeSeconds: number, path: string
   ].join('; ');
 }
 
-/** Secure when the public URL is https, or the request came over https (directly or via a trusted proxy). */
-export function isSecure(request: FastifyRequest, publicUrl: string): boolean {
-  return publicUrl.startsWith('https:') || request.protocol === 'https';
+/**
+ * Secure when RELAIS_PUBLIC_URL is https, or the request came over https (directly or via a
+ * trusted proxy). `publicUrl` is the explicit setting: one derived from the listening address is http.
+ */
+export function isSecure(request: FastifyRequest, publicUrl: string | undefined): boolean {
+  return publicUrl?.startsWith('https:') === true || request.protocol === 'https';
 }
 
 export function setSessionCookies(

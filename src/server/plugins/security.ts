@@ -28,7 +28,8 @@ declare module 'fastify' {
 
 export async function registerSecurity(app: App, deps: ServerDeps): Promise<void> {
   const table = declarePermissions(app);
-  installSecurityHeaders(app, { https: deps.config.publicUrl.startsWith('https:') });
+  // The explicit setting: a URL derived from the listening address is always http.
+  installSecurityHeaders(app, { https: deps.config.publicUrl?.startsWith('https:') ?? false });
   await registerCors(app, deps.config.corsOrigins);
   const limits = await registerRateLimits(app, deps.config.rateLimits);
   const secret = await loadJwtSecret(deps.config, (message) => deps.logger.warn(message));

@@ -41,10 +41,10 @@ export function resumeToken(key: Uint8Array, runId: string): string {
   return createHmac('sha256', key).update(runId).digest('base64url');
 }
 
-/** The engine's `resumeUrl` option. */
-export function resumeUrlBuilder(publicUrl: string, key: Uint8Array): (runId: string) => string {
-  const base = publicUrl.replace(/\/$/, '');
-  return (runId) => `${base}/webhook-waiting/${encodeURIComponent(runId)}/${resumeToken(key, runId)}`;
+/** The engine's `resumeUrl` option; `publicUrl` is read per URL (the server's is known once it listens). */
+export function resumeUrlBuilder(publicUrl: () => string, key: Uint8Array): (runId: string) => string {
+  return (runId) =>
+    `${publicUrl().replace(/\/$/, '')}/webhook-waiting/${encodeURIComponent(runId)}/${resumeToken(key, runId)}`;
 }
 
 const notValid = () => new HttpError(404, 'not_found', 'This resume URL is not valid');

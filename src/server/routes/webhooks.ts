@@ -50,7 +50,7 @@ export async function registerWebhooks(app: App, deps: ServerDeps): Promise<void
     resolveCredential: (node, type) => deps.credentials.resolve(node, type),
     clock: deps.clock,
     logger: deps.logger,
-    publicUrl: deps.config.publicUrl,
+    publicUrl: deps.publicUrl,
     maxBodyBytes: deps.config.maxBodyBytes,
     binary: deps.binary,
     responseTimeoutMs: deps.config.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
@@ -106,7 +106,7 @@ function testListenerRoutes(deps: ServerDeps, trigger: WebhookTrigger): FastifyP
           webhooks: listening.registrations.map((r) => ({
             node: r.node.name,
             methods: r.methods,
-            url: `${deps.config.publicUrl}/webhook-test/${r.path}`,
+            url: `${deps.publicUrl()}/webhook-test/${r.path}`,
           })),
         };
       },

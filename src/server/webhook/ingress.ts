@@ -48,8 +48,8 @@ export interface WebhookIngressOptions {
   resolveCredential: CredentialResolver;
   clock: Clock;
   logger: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-  /** Base of `webhookUrl` in trigger items. */
-  publicUrl: string;
+  /** Base of `webhookUrl` in trigger items (read per request: known once the server listens). */
+  publicUrl: () => string;
   /** Default body limit (RELAIS_MAX_BODY); a webhook's `maxBody` overrides it. */
   maxBodyBytes: number;
   /** Stores uploaded files under the run (large ones on disk, not in the run's trigger items). */
@@ -253,7 +253,7 @@ export async function registerWebhookIngress(app: App, opts: WebhookIngressOptio
       parsed,
       auth: state.auth ?? {},
       kind: state.kind,
-      publicUrl: opts.publicUrl,
+      publicUrl: opts.publicUrl(),
     });
     if (state.kind === 'test' && !opts.trigger.consumeTest(reg.workflowId)) {
       throw notRegistered('test', request.method, reg.path, []);
