@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
+import { sql } from 'kysely';
 import type { RunStatus } from '../engine/run-state.js';
 import { at, newRun } from './conformance/builders.js';
 import { allFixtures, withStore } from './conformance/fixtures.js';
@@ -101,6 +102,23 @@ for (const fixture of allFixtures()) {
         for (const w of [...first, ...rest])
           await store.timers.schedule({ id: `t-${w.id}`, runId: w.id, kind: 'resume', dueAt: w.waitTill });
         assert.deepEqual(await store.runs.listWaitsWithoutTimer(10), []);
+      }));
+
+    it('counts slots through runs_concurrency, which holds only runs of limited workflows', () =>
+      withStore(fixture, async (store) => {
+        await runAt(store, 'free', 'running', 0);
+        await runAt(store, 'limited', 'running', 0);
+        await store.runs.setConcurrencyGroup('limited', { key: 'a', hold: false });
+        assert.equal(await store.runs.countTakenSlots('wf', 'a'), 1);
+        if (store.dialect !== 'sqlite') return; // PostgreSQL scans tables this small, whatever the index.
+        const plan = await sql<{ detail: string }>`explain query plan select count(*) from runs
+          where workflow_id = ${'wf'} and concurrency_key = ${'a'} and status = 'running'`.execute(store.db);
+        assert.match(plan.rows.map((r) => r.detail).join('\n'), /USING COVERING INDEX runs_concurrency/);
+        // Partial: a run without a concurrency key has no entry to rewrite when its status changes.
+        const index = await sql<{
+          sql: string;
+        }>`select sql from sqlite_master where name = 'runs_concurrency'`.execute(store.db);
+        assert.match(index.rows[0].sql, /where concurrency_key is not null$/i);
       }));
   });
 }

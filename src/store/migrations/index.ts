@@ -14,6 +14,7 @@ import { emailTemplates } from './0007_email_templates.js';
 import { tables } from './0008_tables.js';
 import { slotClaims } from './0009_slot_claims.js';
 import { timersDueOrder } from './0010_timers_due_order.js';
+import { concurrencyPartial } from './0011_concurrency_partial.js';
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
     '0008_tables': tables(caps),
     '0009_slot_claims': slotClaims(caps),
     '0010_timers_due_order': timersDueOrder(),
+    '0011_concurrency_partial': concurrencyPartial(),
   };
   return { getMigrations: async () => migrations };
 }
