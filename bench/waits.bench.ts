@@ -3,12 +3,13 @@
  * 100,000 and 1,000,000 runs paused on a Wait node (`RELAIS_BENCH_WAITS=100000,1000000`):
  *
  * - time to create them: run rows in `waiting`, their steps and payloads, their timer rows, written
- *   in batches of 500 waits per transaction into a SQLite file (temp dir, deleted after);
- * - `relais start` on that file: time from spawn to listening (start-up recovery reads the waiting
+ *   in batches of 500 waits per transaction into a SQLite file (temp dir, deleted after), and into
+ *   a PostgreSQL schema of their own (dropped after) when RELAIS_TEST_DATABASE_URL is set;
+ * - `relais start` on that store: time from spawn to listening (start-up recovery reads the waiting
  *   runs once, through the anti-join for missing timers), RSS idle (5 s of timer-loop polling) and
  *   its peak;
  * - the lag between due time and resume when 10,000 of them fall due at once
- *   (`RELAIS_BENCH_WAITS_DUE`): the bench moves their timers to "now + 3 s" in the file; lag = the
+ *   (`RELAIS_BENCH_WAITS_DUE`): the bench moves their timers to "now + 3 s" in the store; lag = the
  *   run's `finished_at` (the tiny workflow after the wait: claim, transition, continue, finish)
  *   minus that due time; real clock, bounded to 5 minutes.
  *
@@ -20,13 +21,15 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import { ManualClock } from '../src/engine/clock.js';
 import { Engine, resumeTimer } from '../src/engine/engine.js';
 import type { RunRecord, StepRecord } from '../src/engine/ports.js';
 import { type Workflow, workflowSchema } from '../src/engine/workflow.js';
 import { createRegistry } from '../src/nodes/registry.js';
+import { postgresCodec } from '../src/store/dialects/postgres.js';
 import { sqliteCodec } from '../src/store/dialects/sqlite.js';
+import type { ValueCodec } from '../src/store/dialects/types.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { runToRow, stepToRows } from '../src/store/run-rows.js';
 import type { Database } from '../src/store/schema.js';
@@ -79,11 +82,14 @@ async function template(): Promise<{ run: RunRecord; steps: StepRecord[] }> {
   }
 }
 
+const codecOf = (store: Store): ValueCodec => (store.dialect === 'postgres' ? postgresCodec : sqliteCodec);
+
 const pad = (i: number) => String(i).padStart(7, '0');
 
 /** Inserts `count` waits: ids `due-…` for the first `due` of them, `idle-…` for the rest. */
 export async function createWaits(store: Store, count: number, due: number): Promise<void> {
   const { run, steps } = await template();
+  const codec = codecOf(store);
   const created = Date.now();
   const farAway = new Date(created + 30 * 86_400_000);
   const db = store.db;
@@ -95,9 +101,9 @@ export async function createWaits(store: Store, count: number, due: number): Pro
     for (let i = start; i < Math.min(count, start + BATCH); i++) {
       const id = `${i < due ? 'due' : 'idle'}-${pad(i)}`;
       const createdAt = new Date(created + i);
-      runs.push(runToRow(sqliteCodec, { ...run, id, createdAt, startedAt: createdAt, waitTill: farAway }));
+      runs.push(runToRow(codec, { ...run, id, createdAt, startedAt: createdAt, waitTill: farAway }));
       for (const step of steps) {
-        const rows = stepToRows(sqliteCodec, {
+        const rows = stepToRows(codec, {
           ...step,
           runId: id,
           startedAt: createdAt,
@@ -111,11 +117,11 @@ export async function createWaits(store: Store, count: number, due: number): Pro
         id: timer.id,
         run_id: id,
         kind: timer.kind,
-        due_at: sqliteCodec.date(farAway),
+        due_at: codec.date(farAway),
         payload: '{}',
         claimed_by: null,
         claimed_until: null,
-        created_at: sqliteCodec.date(createdAt),
+        created_at: codec.date(createdAt),
       });
     }
     await db.transaction().execute(async (trx) => {
@@ -128,14 +134,16 @@ export async function createWaits(store: Store, count: number, due: number): Pro
 }
 
 /** `relais start` on the data dir; resolves with the process and ms from spawn to listening. */
-async function startRelais(dataDir: string): Promise<{ proc: ChildProcess; startMs: number }> {
+async function startRelais(
+  storeEnv: Record<string, string>,
+): Promise<{ proc: ChildProcess; startMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
   const proc = spawn(process.execPath, [...profileFlags(), 'bin/relais.js', 'start'], {
     cwd: ROOT,
     env: {
       ...process.env,
-      RELAIS_DATA_DIR: dataDir,
+      ...storeEnv,
       RELAIS_HOST: '127.0.0.1',
       RELAIS_PORT: String(port),
       RELAIS_LOG_LEVEL: 'warn',
@@ -181,18 +189,65 @@ interface Row {
   afterRss: number;
 }
 
-async function measure(count: number, due: number): Promise<Row> {
+/** Where the waits live: a SQLite file in a temp dir, or a fresh schema of a PostgreSQL database. */
+interface Target {
+  label: string;
+  open(): Promise<Store>;
+  /** The variables that point `relais start` at it. */
+  env: Record<string, string>;
+  sizeMb(store: Store): Promise<number>;
+  drop(): Promise<void>;
+}
+
+function sqliteTarget(): Target {
   const dataDir = mkdtempSync(join(tmpdir(), 'relais-bench-waits-'));
+  const file = join(dataDir, 'relais.db');
+  return {
+    label: 'SQLite',
+    open: () => openStore({ dataDir }),
+    env: { RELAIS_DATA_DIR: dataDir },
+    sizeMb: async () =>
+      (statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1024 ** 2,
+    drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
+
+function postgresTarget(databaseUrl: string): Target {
+  const schema = `bench_waits_${process.pid}_${Date.now()}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'relais-bench-waits-'));
+  return {
+    label: 'PostgreSQL',
+    open: () => openStore({ databaseUrl, schema }),
+    env: { RELAIS_DATABASE_URL: databaseUrl, RELAIS_DATABASE_SCHEMA: schema, RELAIS_DATA_DIR: dataDir },
+    sizeMb: async (store) => {
+      const { rows } = await sql<{ bytes: string }>`select sum(pg_total_relation_size(c.oid))::text as bytes
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind = 'r'`.execute(store.db);
+      return Number(rows[0].bytes) / 1024 ** 2;
+    },
+    drop: async () => {
+      const store = await openStore({ databaseUrl, schema });
+      try {
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+      } finally {
+        await store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+async function measure(target: Target, count: number, due: number): Promise<Row> {
   let proc: ChildProcess | undefined;
   try {
-    let store = await openStore({ dataDir });
+    let store = await target.open();
     await store.workflows.saveWorkflow(WORKFLOW_ID, waitWorkflow);
     const t0 = performance.now();
     await createWaits(store, count, due);
     const createS = (performance.now() - t0) / 1000;
     await store.close();
     // What start-up recovery reads: one pass of the anti-join over every waiting run (cold file).
-    store = await openStore({ dataDir });
+    store = await target.open();
     const t1 = performance.now();
     let missing = 0;
     for (let page = await store.runs.listWaitsWithoutTimer(1000); ; ) {
@@ -202,29 +257,28 @@ async function measure(count: number, due: number): Promise<Row> {
     }
     const repairMs = performance.now() - t1;
     if (missing !== 0) throw new Error(`${missing} waits without a timer`);
+    const dbMb = await target.sizeMb(store);
     await store.close();
-    const file = join(dataDir, 'relais.db');
-    const dbMb =
-      (statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / 1024 ** 2;
 
-    const started = await startRelais(dataDir);
+    const started = await startRelais(target.env);
     proc = started.proc;
     await sleep(5000);
     const idle = memory(proc.pid!);
 
     // 10,000 fall due at once, a few seconds from now, in the file the running process reads.
-    store = await openStore({ dataDir });
+    store = await target.open();
     const dueAt = Date.now() + DUE_IN_MS;
+    const dueValue = codecOf(store).date(new Date(dueAt)) as number;
     const cpu0 = cpuMs(proc.pid!);
     await store.db
       .updateTable('timers')
-      .set({ due_at: dueAt })
+      .set({ due_at: dueValue })
       .where('run_id', '>=', 'due-')
       .where('run_id', '<', 'due.')
       .execute();
     await store.db
       .updateTable('runs')
-      .set({ wait_till: dueAt })
+      .set({ wait_till: dueValue })
       .where('id', '>=', 'due-')
       .where('id', '<', 'due.')
       .execute();
@@ -269,33 +323,42 @@ async function measure(count: number, due: number): Promise<Row> {
     };
   } finally {
     if (proc) await stop(proc);
-    rmSync(dataDir, { recursive: true, force: true });
+    await target.drop();
   }
 }
 
 export async function waitsBench(): Promise<void> {
   const sizes = (process.env.RELAIS_BENCH_WAITS ?? '100000,1000000').split(',').map(Number);
   const due = Number(process.env.RELAIS_BENCH_WAITS_DUE ?? 10_000);
+  // PostgreSQL too when a database is given (a schema of its own, dropped after).
+  const postgresUrl = process.env.RELAIS_TEST_DATABASE_URL;
+  const targets: (() => Target)[] = [
+    sqliteTarget,
+    ...(postgresUrl ? [() => postgresTarget(postgresUrl)] : []),
+  ];
   // `relais start` as `npm start` runs it: the bundle, rebuilt from the current sources.
   const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('npm run build failed');
-  console.log('\n## Pending waits — SQLite file, `relais start` holding them, real clock');
+  console.log('\n## Pending waits — `relais start` holding them, real clock');
   console.log(
-    '| pending waits | create (batches of 500) | DB file | timer repair pass | start → listening | RSS idle | RSS peak | ' +
+    '| store | pending waits | create (batches of 500) | size on disk | timer repair pass | start → listening | RSS idle | RSS peak | ' +
       `${due.toLocaleString('en')} due at once: lag p50 | p99 | max | resumed | server CPU per resume | RSS after |`,
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const size of sizes) {
-    const r = await measure(size, Math.min(due, size));
-    const rate = Math.round(r.waits / r.createS).toLocaleString('en');
-    const lag = r.lag
-      ? `${Math.round(r.lag.p50)} ms | ${Math.round(r.lag.p99)} ms | ${Math.round(r.lag.max)} ms | ` +
-        `${r.lag.resumed.toLocaleString('en')} | ${r.lag.cpuPerResume.toFixed(2)} ms`
-      : '— | — | — | 0 | —';
-    console.log(
-      `| ${r.waits.toLocaleString('en')} | ${r.createS.toFixed(1)} s (${rate}/s) | ${r.dbMb.toFixed(0)} MB | ` +
-        `${Math.round(r.repairMs)} ms | ${Math.round(r.startMs)} ms | ${r.idleRss.toFixed(0)} MB | ${r.peakRss.toFixed(0)} MB | ` +
-        `${lag} | ${r.afterRss.toFixed(0)} MB |`,
-    );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const makeTarget of targets) {
+    for (const size of sizes) {
+      const target = makeTarget();
+      const r = await measure(target, size, Math.min(due, size));
+      const rate = Math.round(r.waits / r.createS).toLocaleString('en');
+      const lag = r.lag
+        ? `${Math.round(r.lag.p50)} ms | ${Math.round(r.lag.p99)} ms | ${Math.round(r.lag.max)} ms | ` +
+          `${r.lag.resumed.toLocaleString('en')} | ${r.lag.cpuPerResume.toFixed(2)} ms`
+        : '— | — | — | 0 | —';
+      console.log(
+        `| ${target.label} | ${r.waits.toLocaleString('en')} | ${r.createS.toFixed(1)} s (${rate}/s) | ${r.dbMb.toFixed(0)} MB | ` +
+          `${Math.round(r.repairMs)} ms | ${Math.round(r.startMs)} ms | ${r.idleRss.toFixed(0)} MB | ${r.peakRss.toFixed(0)} MB | ` +
+          `${lag} | ${r.afterRss.toFixed(0)} MB |`,
+      );
+    }
   }
 }
