@@ -9,33 +9,20 @@ import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import type { TestServer } from '../../src/testing/server.js';
-import { call, deploy, finished, runsOf, setNode, webhookFlow, withServer } from './webhooks-kit.js';
-
-/** Start → Link (`$execution.resumeUrl`) → Wait (webhook, POST) → After (reads the body). */
-const approvalFlow = {
-  name: 'approval',
-  nodes: [
-    { id: 'm', name: 'Start', type: 'manualTrigger', parameters: {} },
-    { id: 'l', position: [200, 0], ...setNode('Link', 'url', '={{ $execution.resumeUrl }}') },
-    {
-      id: 'w',
-      name: 'Wait',
-      type: 'wait',
-      position: [400, 0],
-      parameters: { resume: 'webhook', httpMethod: 'POST' },
-    },
-    { id: 'a', position: [600, 0], ...setNode('After', 'approved', '={{ $json.body.approved }}') },
-  ],
-  connections: [
-    { from: 'Start', to: 'Link' },
-    { from: 'Link', to: 'Wait' },
-    { from: 'Wait', to: 'After' },
-  ],
-};
+import {
+  approvalFlow,
+  call,
+  deploy,
+  finished,
+  runsOf,
+  setNode,
+  webhookFlow,
+  withServer,
+} from './webhooks-kit.js';
 
 /** Runs the approval automation by hand until its wait; returns the run id and its resume URL. */
 async function waitingRun(server: TestServer): Promise<{ runId: string; resumeUrl: string }> {
-  const id = await deploy(server, approvalFlow, false);
+  const id = await deploy(server, approvalFlow({ httpMethod: 'POST' }), false);
   const started = await server.request('POST', `/api/automations/${id}/run`, { as: 'editor', json: {} });
   assert.equal(started.status, 200, started.text);
   assert.equal(started.body.status, 'waiting');

@@ -11,36 +11,9 @@ import { describe, it } from 'node:test';
 import type { ManualClock } from '../../src/engine/clock.js';
 import type { RunRecord } from '../../src/engine/ports.js';
 import { startTestServer, type TestServer, testDatabases } from '../../src/testing/server.js';
-import { credential, deploy, setNode, withServer } from './webhooks-kit.js';
+import { approvalFlow, credential, deploy, withServer } from './webhooks-kit.js';
 
 type Params = Record<string, unknown>;
-
-/** Start → Link (the resume URL) → Wait (webhook) → After (reads the body). */
-function approvalFlow(wait: Params, credentials?: Record<string, { name: string }>): Params {
-  return {
-    name: 'approval',
-    nodes: [
-      { id: 'm', name: 'Start', type: 'manualTrigger', parameters: {} },
-      { id: 'l', position: [200, 0], ...setNode('Link', 'url', '={{ $execution.resumeUrl }}') },
-      {
-        id: 'w',
-        name: 'Wait',
-        type: 'wait',
-        position: [400, 0],
-        parameters: { resume: 'webhook', ...wait },
-        ...(credentials ? { credentials } : {}),
-      },
-      { id: 'a', position: [600, 0], ...setNode('After', 'approved', '={{ $json.body.approved }}') },
-      { id: 't', name: 'Timed out', type: 'noOp', position: [600, 200], parameters: {} },
-    ],
-    connections: [
-      { from: 'Start', to: 'Link' },
-      { from: 'Link', to: 'Wait' },
-      { from: 'Wait', output: 'main', to: 'After' },
-      ...(wait.timeoutBranch ? [{ from: 'Wait', output: 'timeout', to: 'Timed out' }] : []),
-    ],
-  };
-}
 
 async function runUntil(server: TestServer, id: string, done: (r: RunRecord) => boolean): Promise<RunRecord> {
   for (let i = 0; i < 5000; i++) {

@@ -156,3 +156,33 @@ export async function finished(server: TestServer, runId: string) {
   }
   throw new Error(`run ${runId} did not finish`);
 }
+
+/** Start → Link (the resume URL) → Wait (webhook) → After (reads the body). */
+export function approvalFlow(
+  wait: Record<string, unknown>,
+  credentials?: Record<string, { name: string }>,
+): Record<string, unknown> {
+  return {
+    name: 'approval',
+    nodes: [
+      { id: 'm', name: 'Start', type: 'manualTrigger', parameters: {} },
+      { id: 'l', position: [200, 0], ...setNode('Link', 'url', '={{ $execution.resumeUrl }}') },
+      {
+        id: 'w',
+        name: 'Wait',
+        type: 'wait',
+        position: [400, 0],
+        parameters: { resume: 'webhook', ...wait },
+        ...(credentials ? { credentials } : {}),
+      },
+      { id: 'a', position: [600, 0], ...setNode('After', 'approved', '={{ $json.body.approved }}') },
+      { id: 't', name: 'Timed out', type: 'noOp', position: [600, 200], parameters: {} },
+    ],
+    connections: [
+      { from: 'Start', to: 'Link' },
+      { from: 'Link', to: 'Wait' },
+      { from: 'Wait', output: 'main', to: 'After' },
+      ...(wait.timeoutBranch ? [{ from: 'Wait', output: 'timeout', to: 'Timed out' }] : []),
+    ],
+  };
+}
