@@ -12,7 +12,8 @@
  *
  * Enabled where the dialect says it pays (`caps.groupCommit`): SQLite has one writer anyway.
  * PostgreSQL commits in parallel over its pool, and a batch holding many runs' row locks would make
- * deadlocks between processes possible, so there each write keeps its own transaction.
+ * deadlocks between processes possible, so there each write keeps its own transaction (a run's
+ * commit, one statement: commit-statement.ts).
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';

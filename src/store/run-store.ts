@@ -16,6 +16,7 @@ import type {
 import { allowedSources, canCommit, type RunStatus } from '../engine/run-state.js';
 import type { RunMode } from '../nodes/sdk.js';
 import { coalescedRead, paddedKeys } from './coalesced-read.js';
+import { oneStatementCommit, STEP_COLUMN_KINDS } from './commit-statement.js';
 import { namedParameterQuery } from './compiled-query.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
@@ -67,6 +68,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const insertSteps = insertStatement(db, 'steps', STEP_COLUMNS);
   const insertStepData = insertStatement(db, 'step_data', ['run_id', 'seq', 'input', 'output']);
   const moveRunQuery = conditionalRunUpdate(db);
+  const commitStatement = dialect.caps.oneStatementCommit ? oneStatementCommit(dialect.caps) : undefined;
   /** The conditional UPDATE of the header: sets `set`, bumps the version; undefined if refused. */
   const moveRun = async (
     trx: Kysely<Database>,
@@ -119,29 +121,40 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     });
     const checkpoint = codec.json(change.checkpoint);
     const currentNode = change.steps.at(-1)?.nodeName;
-    const update = (trx: Kysely<Database>) =>
-      moveRun(trx, id, expectedVersion, [change.from], {
-        ...patchColumns(codec, change.patch ?? {}),
-        checkpoint,
-        ...(currentNode !== undefined && { current_node: currentNode }),
-        status: change.to,
+    const move = moveRunQuery(id, expectedVersion, [change.from], {
+      ...patchColumns(codec, change.patch ?? {}),
+      checkpoint,
+      ...(currentNode !== undefined && { current_node: currentNode }),
+      status: change.to,
+    });
+    const update = async (trx: Kysely<Database>) => (await trx.executeQuery(move)).rows[0];
+    const payloads = (of: typeof rows) => of.flatMap((r) => (r.data ? [r.data] : []));
+    let version: number | null;
+    if (rows.length === 0) {
+      version = (await writes.one(update))?.version ?? null;
+    } else if (commitStatement && rows.length <= STEP_ROWS_PER_INSERT) {
+      // PostgreSQL: the UPDATE and the INSERTs it guards in one statement, one round trip.
+      const statement = commitStatement(
+        move,
+        rows.map((r) => r.meta),
+        payloads(rows),
+      );
+      version = (await writes.one((trx) => trx.executeQuery(statement))).rows[0]?.version ?? null;
+    } else {
+      version = await writes.run(async (trx) => {
+        // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at
+        // the same version the second re-reads the bumped version and matches nothing.
+        const run = await update(trx);
+        // Refused: nothing was written in this transaction, so committing it is a no-op.
+        if (!run) return null;
+        for (const chunk of chunks(rows, STEP_ROWS_PER_INSERT)) {
+          await trx.executeQuery(insertSteps(chunk.map((r) => r.meta)));
+          const data = payloads(chunk);
+          if (data.length > 0) await trx.executeQuery(insertStepData(data));
+        }
+        return run.version;
       });
-    const version =
-      rows.length === 0
-        ? ((await writes.one(update))?.version ?? null)
-        : await writes.run(async (trx) => {
-            // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at
-            // the same version the second re-reads the bumped version and matches nothing.
-            const run = await update(trx);
-            // Refused: nothing was written in this transaction, so committing it is a no-op.
-            if (!run) return null;
-            for (const chunk of chunks(rows, STEP_ROWS_PER_INSERT)) {
-              await trx.executeQuery(insertSteps(chunk.map((r) => r.meta)));
-              const data = chunk.flatMap((r) => (r.data ? [r.data] : []));
-              if (data.length > 0) await trx.executeQuery(insertStepData(data));
-            }
-            return run.version;
-          });
+    }
     return version === null ? refusal(db, id, expectedVersion) : { ok: true, version };
   }
 
@@ -306,22 +319,7 @@ const RUN_COLUMNS = [
   'finished_at',
   'wait_till',
 ] as const;
-const STEP_COLUMNS = [
-  'run_id',
-  'seq',
-  'node_id',
-  'node_name',
-  'node_type',
-  'run_index',
-  'status',
-  'started_at',
-  'finished_at',
-  'input_count',
-  'output_counts',
-  'sources',
-  'error',
-  'logs',
-] as const;
+const STEP_COLUMNS = Object.keys(STEP_COLUMN_KINDS) as (keyof typeof STEP_COLUMN_KINDS)[];
 
 /**
  * Steps written by one INSERT: 14 columns each stays far below SQLite's 32,766 bound parameters

@@ -202,6 +202,56 @@ export function runTests(fixture: StoreFixture): void {
       assert.deepEqual(await runs.listSteps('other'), []);
     }));
 
+  it('commits many steps at once, with and without payloads, and a refused commit writes none', () =>
+    withStore(fixture, async ({ runs }) => {
+      await runs.createRun(newRun('r', { status: 'running' }));
+      // Mixed: a step without payloads between two with (a waiting step records none).
+      const three = [
+        step('r', 0),
+        step('r', 1, { status: 'waiting', input: null, output: null }),
+        step('r', 2, { error: { message: 'partial', node: 'Node 2' }, logs: ['é'] }),
+      ];
+      const first = await runs.commit('r', 1, {
+        from: 'running',
+        to: 'running',
+        steps: three,
+        checkpoint: checkpoint('A'),
+      });
+      assert.deepEqual(first, { ok: true, version: 2 });
+      assert.deepEqual(await runs.listSteps('r'), three);
+
+      // Refused at a stale version: neither the steps nor their payloads are written.
+      const stale = await runs.commit('r', 1, {
+        from: 'running',
+        to: 'succeeded',
+        steps: [step('r', 3)],
+        checkpoint: checkpoint('B'),
+        patch: { finishedAt: at(99) },
+      });
+      assert.deepEqual(stale, { ok: false, reason: 'stale', status: 'running' });
+      assert.equal((await runs.listSteps('r')).length, 3);
+
+      // More steps than one INSERT carries (a long loop finishing in one commit), then the end.
+      const many = Array.from({ length: 450 }, (_, i) =>
+        step('r', 3 + i, i % 3 === 0 ? { output: null } : {}),
+      );
+      const last = await runs.commit('r', 2, {
+        from: 'running',
+        to: 'succeeded',
+        steps: many,
+        checkpoint: checkpoint('C'),
+        patch: { finishedAt: at(9999) },
+      });
+      assert.deepEqual(last, { ok: true, version: 3 });
+      const stored = await runs.listSteps('r');
+      assert.equal(stored.length, 453);
+      assert.deepEqual(stored.slice(3), many);
+      const run = await runs.getRun('r');
+      assert.equal(run?.status, 'succeeded');
+      assert.equal(run?.currentNode, 'Node 452');
+      assert.deepEqual(run?.checkpoint, checkpoint('C'));
+    }));
+
   it('lists runs by status oldest first, with a limit', () =>
     withStore(fixture, async ({ runs }) => {
       const order = [3, 1, 4, 0, 2];

@@ -22,6 +22,7 @@ export const postgresCapabilities: DialectCapabilities = {
   dateColumnType: 'timestamptz',
   boolColumnType: 'boolean',
   groupCommit: false,
+  oneStatementCommit: true,
 };
 
 /** `pg` parses json and timestamptz columns itself (JSON.parse, Date), so reading is mostly identity. */

@@ -23,6 +23,8 @@ export const sqliteCapabilities: DialectCapabilities = {
   dateColumnType: 'integer',
   boolColumnType: 'integer',
   groupCommit: true,
+  // No INSERT or UPDATE inside a WITH; group commit already shares the transaction.
+  oneStatementCommit: false,
 };
 
 export const sqliteCodec: ValueCodec = {

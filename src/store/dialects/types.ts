@@ -19,6 +19,8 @@ export interface DialectCapabilities {
   boolColumnType: 'integer' | 'boolean';
   /** Run writes of one event-loop turn share a transaction (see group-commit.ts for why SQLite only). */
   groupCommit: boolean;
+  /** A run's commit is one statement of data-modifying CTEs (see commit-statement.ts for why). */
+  oneStatementCommit: boolean;
 }
 
 /** Converts JS values to what the driver binds and back. The only place raw column shapes are known. */
