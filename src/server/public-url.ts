@@ -20,13 +20,22 @@ export function httpUrl(host: string, port: number): string {
  * one; a wildcard (`0.0.0.0`, `::`) cannot be called, so its loopback stands in for it.
  */
 export function listeningUrl(host: string, address: AddressInfo): string {
-  const bound = host !== '' && isIP(host) === 0 ? host : address.address;
-  const callable = bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' ? '::1' : bound;
-  return httpUrl(callable, address.port);
+  const bound = boundHost(host, address);
+  return httpUrl(LOOPBACK_OF_WILDCARD.get(bound) ?? bound, address.port);
+}
+
+const LOOPBACK_OF_WILDCARD: ReadonlyMap<string, string> = new Map([
+  ['0.0.0.0', '127.0.0.1'],
+  ['::', '::1'],
+]);
+
+function boundHost(host: string, address: AddressInfo): string {
+  return host !== '' && isIP(host) === 0 ? host : address.address;
 }
 
 export class PublicUrl {
   #value: string;
+  #wildcard = false;
 
   /**
    * Until `listening` is called (and for good in a `relais worker`, which serves no webhooks), the
@@ -45,6 +54,12 @@ export class PublicUrl {
   listening(address: AddressInfo | string | null): void {
     if (this.explicit || address === null || typeof address === 'string') return;
     this.#value = listeningUrl(this.config.host, address);
+    this.#wildcard = LOOPBACK_OF_WILDCARD.has(boundHost(this.config.host, address));
+  }
+
+  /** The server listens on every address and a loopback stands in: callers elsewhere need RELAIS_PUBLIC_URL. */
+  get loopbackStandsIn(): boolean {
+    return this.#wildcard;
   }
 
   /** The effective public URL, no trailing slash. Bound: pass it around as a `() => string`. */

@@ -325,7 +325,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     },
     'relais started',
   );
-  if (!publicUrl.explicit && ['0.0.0.0', '::'].includes(config.host))
+  if (publicUrl.loopbackStandsIn)
     logger.warn(
       { publicUrl: publicUrl.get() },
       'RELAIS_PUBLIC_URL is not set: webhook and resume URLs given out use the loopback address',

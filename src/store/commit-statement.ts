@@ -15,6 +15,7 @@
  */
 import type { CompiledQuery, Insertable } from 'kysely';
 import type { DialectCapabilities } from './dialects/types.js';
+import { rowBinder } from './insert-statement.js';
 import type { Database } from './schema.js';
 
 type Kind = 'text' | 'integer' | 'date' | 'json';
@@ -37,7 +38,7 @@ export const STEP_COLUMN_KINDS = {
   logs: 'json',
 } as const satisfies Record<keyof Database['steps'] & string, Kind>;
 
-const DATA_COLUMN_KINDS = {
+export const DATA_COLUMN_KINDS = {
   run_id: 'text',
   seq: 'integer',
   input: 'json',
@@ -66,6 +67,8 @@ export function oneStatementCommit(
     json: caps.jsonColumnType,
   };
   const shapes = new Map<string, string>();
+  const bindSteps = rowBinder(Object.keys(STEP_COLUMN_KINDS), 'one-statement commit');
+  const bindData = rowBinder(Object.keys(DATA_COLUMN_KINDS), 'one-statement commit');
 
   /** `, "s" as (insert ... select * from (values ...) ...)` with placeholders from `first`. */
   function insert(
@@ -103,19 +106,8 @@ export function oneStatementCommit(
       shapes.set(key, text);
     }
     const parameters: unknown[] = [...update.parameters];
-    bind(parameters, steps, STEP_COLUMN_KINDS);
-    bind(parameters, data, DATA_COLUMN_KINDS);
+    bindSteps(parameters, steps);
+    bindData(parameters, data);
     return { ...update, sql: text, parameters };
   };
-}
-
-/** Appends every row's values in the columns' order; a column the list does not know is refused. */
-function bind(parameters: unknown[], rows: readonly object[], kinds: Record<string, Kind>): void {
-  for (const row of rows) {
-    const values = row as Record<string, unknown>;
-    for (const key in values) {
-      if (!(key in kinds)) throw new Error(`one-statement commit: column '${key}' is not listed`);
-    }
-    for (const column in kinds) parameters.push(values[column] ?? null);
-  }
 }

@@ -15,7 +15,7 @@ export function insertStatement<T extends keyof Database & string>(
 ): (rows: readonly Insertable<Database[T]>[]) => CompiledQuery {
   const compiled = new Map<number, CompiledQuery>();
   const placeholderRow = Object.fromEntries(columns.map((c) => [c, null]));
-  const listed = new Set<string>(columns);
+  const bind = rowBinder(columns, `insert into ${table}`);
   return (rows) => {
     let query = compiled.get(rows.length);
     if (!query) {
@@ -31,13 +31,27 @@ export function insertStatement<T extends keyof Database & string>(
       compiled.set(rows.length, query);
     }
     const parameters: unknown[] = [];
+    bind(parameters, rows);
+    return { ...query, parameters };
+  };
+}
+
+/**
+ * `(parameters, rows)`: appends every row's values in the columns' order (a missing value binds
+ * NULL); a row with a column not listed is refused, naming `statement`.
+ */
+export function rowBinder(
+  columns: readonly string[],
+  statement: string,
+): (parameters: unknown[], rows: readonly object[]) => void {
+  const listed = new Set(columns);
+  return (parameters, rows) => {
     for (const row of rows) {
       const values = row as Record<string, unknown>;
       for (const key in values) {
-        if (!listed.has(key)) throw new Error(`insert into ${table}: column '${key}' is not listed`);
+        if (!listed.has(key)) throw new Error(`${statement}: column '${key}' is not listed`);
       }
       for (const column of columns) parameters.push(values[column] ?? null);
     }
-    return { ...query, parameters };
   };
 }

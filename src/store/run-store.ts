@@ -16,7 +16,7 @@ import type {
 import { allowedSources, canCommit, type RunStatus } from '../engine/run-state.js';
 import type { RunMode } from '../nodes/sdk.js';
 import { coalescedRead, paddedKeys } from './coalesced-read.js';
-import { oneStatementCommit, STEP_COLUMN_KINDS } from './commit-statement.js';
+import { DATA_COLUMN_KINDS, oneStatementCommit, STEP_COLUMN_KINDS } from './commit-statement.js';
 import { namedParameterQuery } from './compiled-query.js';
 import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
@@ -66,7 +66,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const writes = groupCommit(db, dialect.caps.groupCommit);
   const insertRun = insertStatement(db, 'runs', RUN_COLUMNS);
   const insertSteps = insertStatement(db, 'steps', STEP_COLUMNS);
-  const insertStepData = insertStatement(db, 'step_data', ['run_id', 'seq', 'input', 'output']);
+  const insertStepData = insertStatement(db, 'step_data', DATA_COLUMNS);
   const moveRunQuery = conditionalRunUpdate(db);
   const commitStatement = dialect.caps.oneStatementCommit ? oneStatementCommit(dialect.caps) : undefined;
   /** The conditional UPDATE of the header: sets `set`, bumps the version; undefined if refused. */
@@ -320,6 +320,7 @@ const RUN_COLUMNS = [
   'wait_till',
 ] as const;
 const STEP_COLUMNS = Object.keys(STEP_COLUMN_KINDS) as (keyof typeof STEP_COLUMN_KINDS)[];
+const DATA_COLUMNS = Object.keys(DATA_COLUMN_KINDS) as (keyof typeof DATA_COLUMN_KINDS)[];
 
 /**
  * Steps written by one INSERT: 14 columns each stays far below SQLite's 32,766 bound parameters

@@ -41,10 +41,12 @@ export function resumeToken(key: Uint8Array, runId: string): string {
   return createHmac('sha256', key).update(runId).digest('base64url');
 }
 
-/** The engine's `resumeUrl` option; `publicUrl` is read per URL (the server's is known once it listens). */
+/**
+ * The engine's `resumeUrl` option; `publicUrl` (no trailing slash: PublicUrl) is read per URL, the
+ * server's being known once it listens.
+ */
 export function resumeUrlBuilder(publicUrl: () => string, key: Uint8Array): (runId: string) => string {
-  return (runId) =>
-    `${publicUrl().replace(/\/$/, '')}/webhook-waiting/${encodeURIComponent(runId)}/${resumeToken(key, runId)}`;
+  return (runId) => `${publicUrl()}/webhook-waiting/${encodeURIComponent(runId)}/${resumeToken(key, runId)}`;
 }
 
 const notValid = () => new HttpError(404, 'not_found', 'This resume URL is not valid');
