@@ -1,10 +1,11 @@
 /**
  * The `relais` command line: one function per command, all taking their arguments and an Io. Each
  * command's module is imported when it runs: `relais run` does not load the server, and a server
- * loads its modules with the young generation held (`young-generation.ts`).
+ * loads its modules with the young generation held (`heap-tuning.ts`).
  */
+
+import { holdYoungGeneration, limitOldGenerationGrowth, releaseYoungGeneration } from './heap-tuning.js';
 import { type Io, processIo } from './io.js';
-import { holdYoungGeneration, releaseYoungGeneration } from './young-generation.js';
 
 const USAGE = `usage: relais <command> [options]
 
@@ -52,10 +53,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 /**
  * A server command: its modules load and it starts with the young generation held; `runProcess`
  * releases it once serving, and this at the latest when the command returns (a bad option, a
- * failed start, the end).
+ * failed start, the end). Its old generation grows by half at most (heap-tuning.ts).
  */
 async function serve(command: () => Promise<number>): Promise<number> {
   holdYoungGeneration();
+  limitOldGenerationGrowth();
   try {
     return await command();
   } finally {

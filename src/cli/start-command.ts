@@ -5,8 +5,8 @@
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import type { ProcessRole } from '../queue/bullmq-probe.js';
 import { type RuntimeOptions, startRuntime } from '../server/runtime.js';
+import { releaseYoungGeneration } from './heap-tuning.js';
 import type { Io } from './io.js';
-import { releaseYoungGeneration } from './young-generation.js';
 
 export async function startCommand(args: string[], io: Io): Promise<number> {
   const unknown = args.filter((a) => a !== '--no-worker');

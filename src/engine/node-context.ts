@@ -53,8 +53,11 @@ export interface NodeExecution {
   logs: string[];
 }
 
+/** The process's zone, read once: `process.env` is a slow native lookup, and this runs per node execution. */
+const PROCESS_ZONE = process.env.TZ ?? 'UTC';
+
 export function timezoneOf(workflow: Workflow): string {
-  return workflow.settings.timezone ?? process.env.TZ ?? 'UTC';
+  return workflow.settings.timezone ?? PROCESS_ZONE;
 }
 
 /**
