@@ -329,10 +329,38 @@ test('one ingress + workers under load: SIGKILLed workers lose no run and double
 
   const expected = { load: LOAD, events: EVENTS, limited: LIMITED, waits: 2 * WAITS };
   for (const [workflowId, n] of Object.entries(expected)) {
-    await untilStep(
-      `every ${workflowId} run succeeded`,
-      async () => (await runIds(workflowId)).filter((r) => r.status === 'succeeded').length === n,
-    );
+    try {
+      await untilStep(
+        `every ${workflowId} run succeeded`,
+        async () => (await runIds(workflowId)).filter((r) => r.status === 'succeeded').length === n,
+      );
+    } catch (error) {
+      // What a rare failure needs to be understood: where the other runs stand, and the queue.
+      const others = await store.db
+        .selectFrom('runs')
+        .select(['id', 'status', 'current_node', 'version', 'wait_till'])
+        .where('workflow_id', '=', workflowId)
+        .where('status', '!=', 'succeeded')
+        .execute();
+      // (None left when the count is off the other way: a run doubled.)
+      const timers =
+        others.length === 0
+          ? []
+          : await store.db
+              .selectFrom('timers')
+              .selectAll()
+              .where(
+                'run_id',
+                'in',
+                others.map((r) => r.id),
+              )
+              .execute();
+      const health = await (await fetch(`${url}/healthz`)).json();
+      console.log(
+        JSON.stringify({ workflowId, others: others.slice(0, 10), count: others.length, timers, health }),
+      );
+      throw error;
+    }
     assert.equal((await runIds(workflowId)).length, n, `${workflowId}: no run doubled nor lost`);
   }
 
