@@ -5,82 +5,70 @@
  * written once per commit), and the run store commits for every run that is created or moves. Under
  * load many runs are created and finish in the same turn — one per HTTP request read in that turn —
  * so they are written together: one commit for all of them instead of one each. Nobody waits for a
- * timer: a batch is flushed on `setImmediate`, right after the I/O that produced it.
+ * timer: a batch is flushed on `setImmediate`, right after the I/O that produced it, and the writes
+ * that arrive while a batch is being written make the next one.
  *
  * Each write runs inside its own savepoint: one that throws (a duplicate id) is rolled back alone
  * and rejects alone; the others commit. A write resolves only after its batch has committed.
  *
- * Enabled where the dialect says it pays (`caps.groupCommit`): SQLite has one writer anyway.
+ * Enabled where the dialect gives a batch writer: SQLite, which has one writer anyway.
  * PostgreSQL commits in parallel over its pool, and a batch holding many runs' row locks would make
  * deadlocks between processes possible, so there each write keeps its own transaction (a run's
  * commit, one statement: commit-statement.ts).
  */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-
-/** A write: given a transaction (or, for a single statement without group commit, the database). */
-export type Write<T> = (db: Kysely<Database>) => Promise<T>;
+import { type BatchWriter, executePlan, type WritePlan } from './write-plan.js';
 
 interface Queued {
-  // biome-ignore lint/suspicious/noExplicitAny: a batch mixes writes of every result type.
-  write: Write<any>;
-  resolve(value: unknown): void;
+  plan: WritePlan;
+  resolve(rows: unknown[]): void;
   reject(error: unknown): void;
 }
 
-export interface GroupCommit {
-  /** Runs `write` in a transaction, shared with the other writes of this turn when enabled. */
-  run<T>(write: Write<T>): Promise<T>;
-  /** The same for a write of one statement, which needs no transaction of its own otherwise. */
-  one<T>(write: Write<T>): Promise<T>;
-}
+/** Runs a write; resolves with the rows of its first statement once it has committed. */
+export type GroupCommit = (plan: WritePlan) => Promise<unknown[]>;
 
-export function groupCommit(db: Kysely<Database>, enabled: boolean): GroupCommit {
-  if (!enabled) return { run: (write) => db.transaction().execute(write), one: (write) => write(db) };
+/**
+ * With `batchWriter` (the dialect's, SQLite: dialects/sqlite-batch.ts) writes are grouped;
+ * without it each write is its own transaction, or a single statement.
+ */
+export function groupCommit(db: Kysely<Database>, batchWriter?: BatchWriter): GroupCommit {
+  if (!batchWriter) {
+    return (plan) =>
+      plan.statements.length === 1
+        ? executePlan(db, plan)
+        : db.transaction().execute((trx) => executePlan(trx, plan));
+  }
   let queue: Queued[] = [];
+  let writing = false;
 
-  async function flush(batch: Queued[]): Promise<void> {
-    if (batch.length === 1) {
-      const [only] = batch;
-      await db.transaction().execute(only.write).then(only.resolve, only.reject);
-      return;
-    }
-    const outcomes: { ok: boolean; value: unknown }[] = [];
-    try {
-      await db.transaction().execute(async (trx) => {
-        for (const { write } of batch) {
-          await sql`savepoint relais_write`.execute(trx);
-          try {
-            outcomes.push({ ok: true, value: await write(trx) });
-          } catch (error) {
-            await sql`rollback to savepoint relais_write`.execute(trx);
-            outcomes.push({ ok: false, value: error });
-          }
-          await sql`release savepoint relais_write`.execute(trx);
-        }
+  function flush(): void {
+    const batch = queue;
+    queue = [];
+    writing = true;
+    batchWriter!(batch.map((queued) => queued.plan))
+      .then(
+        (outcomes) =>
+          batch.forEach((queued, i) => {
+            const outcome = outcomes[i];
+            if (outcome.ok) queued.resolve(outcome.rows);
+            else queued.reject(outcome.error);
+          }),
+        // The commit itself failed: nothing of the batch was written.
+        (error) => {
+          for (const queued of batch) queued.reject(error);
+        },
+      )
+      .finally(() => {
+        writing = false;
+        if (queue.length > 0) flush();
       });
-    } catch (error) {
-      // The commit itself failed: nothing of the batch was written.
-      for (const queued of batch) queued.reject(error);
-      return;
-    }
-    batch.forEach((queued, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) queued.resolve(outcome.value);
-      else queued.reject(outcome.value);
-    });
   }
 
-  function run<T>(write: Write<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
-      if (queue.length > 1) return;
-      setImmediate(() => {
-        const batch = queue;
-        queue = [];
-        void flush(batch);
-      });
+  return (plan) =>
+    new Promise<unknown[]>((resolve, reject) => {
+      queue.push({ plan, resolve, reject });
+      if (queue.length === 1 && !writing) setImmediate(flush);
     });
-  }
-  return { run, one: run };
 }

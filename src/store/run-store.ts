@@ -63,21 +63,15 @@ export interface RelaisRunStore extends RunStore, RunStatsQueries, RunSlotQuerie
 
 export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const { db, codec } = dialect;
-  const writes = groupCommit(db, dialect.caps.groupCommit);
+  const write = groupCommit(db, dialect.batchWriter);
   const insertRun = insertStatement(db, 'runs', RUN_COLUMNS);
   const insertSteps = insertStatement(db, 'steps', STEP_COLUMNS);
   const insertStepData = insertStatement(db, 'step_data', DATA_COLUMNS);
   const moveRunQuery = conditionalRunUpdate(db);
   const commitStatement = dialect.caps.oneStatementCommit ? oneStatementCommit(dialect.caps) : undefined;
-  /** The conditional UPDATE of the header: sets `set`, bumps the version; undefined if refused. */
-  const moveRun = async (
-    trx: Kysely<Database>,
-    id: string,
-    expectedVersion: number,
-    sources: readonly RunStatus[],
-    set: RunColumns,
-  ): Promise<{ version: number } | undefined> =>
-    (await trx.executeQuery(moveRunQuery(id, expectedVersion, sources, set))).rows[0];
+  /** The version a write of the run's conditional UPDATE ... RETURNING left; null if refused. */
+  const movedTo = (rows: unknown[]): number | null =>
+    (rows[0] as { version: number } | undefined)?.version ?? null;
   // Reads of one turn share a query (coalesced-read.ts): a batch of due timers reads a hundred runs.
   const readRun = coalescedRead(
     async (ids: readonly string[]) => {
@@ -127,33 +121,27 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
       ...(currentNode !== undefined && { current_node: currentNode }),
       status: change.to,
     });
-    const update = async (trx: Kysely<Database>) => (await trx.executeQuery(move)).rows[0];
     const payloads = (of: typeof rows) => of.flatMap((r) => (r.data ? [r.data] : []));
     let version: number | null;
-    if (rows.length === 0) {
-      version = (await writes.one(update))?.version ?? null;
-    } else if (commitStatement && rows.length <= STEP_ROWS_PER_INSERT) {
+    if (commitStatement && rows.length > 0 && rows.length <= STEP_ROWS_PER_INSERT) {
       // PostgreSQL: the UPDATE and the INSERTs it guards in one statement, one round trip.
       const statement = commitStatement(
         move,
         rows.map((r) => r.meta),
         payloads(rows),
       );
-      version = (await writes.one((trx) => trx.executeQuery(statement))).rows[0]?.version ?? null;
+      version = movedTo(await write({ statements: [statement] }));
     } else {
-      version = await writes.run(async (trx) => {
-        // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at
-        // the same version the second re-reads the bumped version and matches nothing.
-        const run = await update(trx);
-        // Refused: nothing was written in this transaction, so committing it is a no-op.
-        if (!run) return null;
-        for (const chunk of chunks(rows, STEP_ROWS_PER_INSERT)) {
-          await trx.executeQuery(insertSteps(chunk.map((r) => r.meta)));
-          const data = payloads(chunk);
-          if (data.length > 0) await trx.executeQuery(insertStepData(data));
-        }
-        return run.version;
-      });
+      // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at the
+      // same version the second re-reads the bumped version and matches nothing. Refused, it
+      // skips the INSERTs: nothing is written.
+      const statements: CompiledQuery[] = [move];
+      for (const chunk of chunks(rows, STEP_ROWS_PER_INSERT)) {
+        statements.push(insertSteps(chunk.map((r) => r.meta)));
+        const data = payloads(chunk);
+        if (data.length > 0) statements.push(insertStepData(data));
+      }
+      version = movedTo(await write({ statements, guarded: true }));
     }
     return version === null ? refusal(db, id, expectedVersion) : { ok: true, version };
   }
@@ -165,7 +153,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     async createRun(run: NewRun): Promise<RunRecord> {
       const record = newRunRecord(run);
       const row = runToRow(codec, record);
-      await writes.one((trx) => trx.executeQuery(insertRun([row])));
+      await write({ statements: [insertRun([row])] });
       return record;
     },
 
@@ -176,10 +164,14 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     async transition(id, expectedVersion, to, patch = {}): Promise<TransitionResult> {
       const sources = allowedSources(to);
       if (sources.length === 0) return refusal(db, id, expectedVersion);
-      const row = await writes.one((trx) =>
-        moveRun(trx, id, expectedVersion, sources, { ...patchColumns(codec, patch), status: to }),
+      const version = movedTo(
+        await write({
+          statements: [
+            moveRunQuery(id, expectedVersion, sources, { ...patchColumns(codec, patch), status: to }),
+          ],
+        }),
       );
-      return row ? { ok: true, version: row.version } : refusal(db, id, expectedVersion);
+      return version === null ? refusal(db, id, expectedVersion) : { ok: true, version };
     },
 
     commit,

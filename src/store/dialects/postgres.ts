@@ -21,7 +21,6 @@ export const postgresCapabilities: DialectCapabilities = {
   jsonColumnType: 'json',
   dateColumnType: 'timestamptz',
   boolColumnType: 'boolean',
-  groupCommit: false,
   oneStatementCommit: true,
 };
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
+import { sqliteBatchWriter } from './sqlite-batch.js';
 import {
   checkDate,
   type DialectCapabilities,
@@ -22,7 +23,6 @@ export const sqliteCapabilities: DialectCapabilities = {
   // Integer milliseconds: exact to the millisecond, sortable, and cheap to compare in indexes.
   dateColumnType: 'integer',
   boolColumnType: 'integer',
-  groupCommit: true,
   // No INSERT or UPDATE inside a WITH; group commit already shares the transaction.
   oneStatementCommit: false,
 };
@@ -87,13 +87,15 @@ export function openSqlite(opts: { dataDir?: string; memory?: boolean }): StoreD
   raw.pragma('foreign_keys = ON');
   raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const database = withStatementCache(raw);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
     name: 'sqlite',
     caps: sqliteCapabilities,
     codec: sqliteCodec,
     db,
     migratorProps: {},
+    batchWriter: sqliteBatchWriter(db, database),
     async withMigrationLock(migrate) {
       // Kysely's SQLite driver shares this one connection, so its statements run inside this
       // transaction; a second process waits here (busy_timeout), then finds nothing to do.

@@ -5,6 +5,7 @@
  */
 import type { Kysely, MigratorProps } from 'kysely';
 import type { Database } from '../schema.js';
+import type { BatchWriter } from '../write-plan.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -17,8 +18,6 @@ export interface DialectCapabilities {
   dateColumnType: 'integer' | 'timestamptz';
   /** Column type of flags. */
   boolColumnType: 'integer' | 'boolean';
-  /** Run writes of one event-loop turn share a transaction (see group-commit.ts for why SQLite only). */
-  groupCommit: boolean;
   /** A run's commit is one statement of data-modifying CTEs (see commit-statement.ts for why). */
   oneStatementCommit: boolean;
 }
@@ -48,6 +47,11 @@ export interface StoreDialect {
   withMigrationLock(migrate: () => Promise<void>): Promise<void>;
   /** Gives freed pages back to the file system after pruning (SQLite); PostgreSQL's autovacuum does it. */
   reclaimSpace(): Promise<void>;
+  /**
+   * Executes group commits: run writes of one event-loop turn share a transaction (SQLite only:
+   * see group-commit.ts for why). Absent: each write is its own transaction.
+   */
+  batchWriter?: BatchWriter;
 }
 
 /** JSON text of a value, in one helper for both dialects. */

@@ -1,0 +1,33 @@
+/**
+ * A write as data: the statements of one logical write (a run created, moved, or moved with its
+ * steps), compiled beforehand, run in order. Because a write is data and not a function, a batch of
+ * them can be executed wherever the connection lives: here through Kysely, or by the SQLite writer
+ * thread (dialects/sqlite-writer.ts) in one message, with no round trip per statement.
+ */
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export interface WritePlan {
+  /** Run in order; the plan's result is the rows of the first one. */
+  statements: readonly CompiledQuery[];
+  /**
+   * The first statement decides: when it returns no row (a conditional UPDATE ... RETURNING that
+   * matched nothing), the others are skipped and the write changes nothing.
+   */
+  guarded?: boolean;
+}
+
+/** How one write of a batch ended: each fails alone (its savepoint is rolled back). */
+export type WriteOutcome = { ok: true; rows: unknown[] } | { ok: false; error: unknown };
+
+/** Executes a batch of writes in one transaction, each in its own savepoint. */
+export type BatchWriter = (plans: readonly WritePlan[]) => Promise<WriteOutcome[]>;
+
+/** Runs a plan on a connection or transaction; the rows of its first statement. */
+export async function executePlan(db: Kysely<Database>, plan: WritePlan): Promise<unknown[]> {
+  const [first, ...rest] = plan.statements;
+  const { rows } = await db.executeQuery(first);
+  if (plan.guarded && rows.length === 0) return rows;
+  for (const statement of rest) await db.executeQuery(statement);
+  return rows;
+}
