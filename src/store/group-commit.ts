@@ -40,6 +40,7 @@ export function groupCommit(db: Kysely<Database>, batchWriter?: BatchWriter): Gr
         ? executePlan(db, plan)
         : db.transaction().execute((trx) => executePlan(trx, plan));
   }
+  const writeBatch = batchWriter;
   let queue: Queued[] = [];
   let writing = false;
 
@@ -47,7 +48,7 @@ export function groupCommit(db: Kysely<Database>, batchWriter?: BatchWriter): Gr
     const batch = queue;
     queue = [];
     writing = true;
-    batchWriter!(batch.map((queued) => queued.plan))
+    writeBatch(batch.map((queued) => queued.plan))
       .then(
         (outcomes) =>
           batch.forEach((queued, i) => {
