@@ -1,8 +1,8 @@
 /**
  * A write as data: the statements of one logical write (a run created, moved, or moved with its
  * steps), compiled beforehand, run in order. Because a write is data and not a function, a batch of
- * them can be executed wherever the connection lives: here through Kysely, or by the SQLite writer
- * thread (dialects/sqlite-writer.ts) in one message, with no round trip per statement.
+ * them can be executed without Kysely's per-query machinery: on SQLite, synchronously on the
+ * connection (dialects/sqlite-batch.ts); elsewhere one plan at a time through Kysely (`executePlan`).
  */
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -20,7 +20,7 @@ export interface WritePlan {
 /** How one write of a batch ended: each fails alone (its savepoint is rolled back). */
 export type WriteOutcome = { ok: true; rows: unknown[] } | { ok: false; error: unknown };
 
-/** Executes a batch of writes in one transaction, each in its own savepoint. */
+/** Executes a batch of writes in one transaction, each in its own savepoint (group-commit.ts). */
 export type BatchWriter = (plans: readonly WritePlan[]) => Promise<WriteOutcome[]>;
 
 /** Runs a plan on a connection or transaction; the rows of its first statement. */
