@@ -159,6 +159,12 @@ export interface RunStore {
     checkpoint: Checkpoint,
   ): Promise<TransitionResult>;
   listSteps(runId: string): Promise<StepRecord[]>;
+  /**
+   * Reads runs and their steps ahead of need (runs whose timers fall due in the next seconds), so
+   * that `getRun` and `listSteps` answer them without a query until the run is written. Best effort:
+   * within a memory bound, never fails (a run not read ahead is read when asked for).
+   */
+  prefetch?(ids: readonly string[]): Promise<void>;
   /** Runs in the given statuses (oldest first), for resume at start. */
   listRunsByStatus(statuses: RunStatus[], limit: number): Promise<RunRecord[]>;
 }

@@ -45,7 +45,7 @@ export interface EmbeddedQueueOptions {
 interface Pending {
   job: RunJob;
   runId: string;
-  /** The run as created, while nothing can have moved it (see `enqueue`). */
+  /** The run as created or just read, while it enters the queue (see `enqueue`). */
   run?: RunRecord;
   workflow: Workflow;
   active: boolean;
@@ -113,7 +113,7 @@ export class EmbeddedQueue implements RunQueue {
           const entry: Pending = {
             job,
             runId: run.id,
-            run: job.created?.run,
+            run,
             workflow,
             active,
             group,
@@ -122,8 +122,10 @@ export class EmbeddedQueue implements RunQueue {
           };
           this.pending.push(entry);
           this.pump();
-          // Driven by that pump, the run was read synchronously by `continueRun`; held back by a
-          // limit, it may be canceled or deleted meanwhile and is read again when its turn comes.
+          // Driven by that pump, the run was taken synchronously by `continueRun`, as read moments
+          // ago: had anything moved it since, the drive's first commit is refused (it is
+          // conditional on the version read). Held back by a limit, it may be canceled or deleted
+          // meanwhile and is read again when its turn comes.
           entry.run = undefined;
         })
         .catch(reject);

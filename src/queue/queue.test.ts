@@ -185,6 +185,83 @@ describe('timers and recovery', () => {
     assert.equal(await store.timers.countPending(), 0, 'all three completed once their handlers ended');
   });
 
+  test('timers due within the look-ahead are handed to their preparer once, unclaimed', async () => {
+    const { store, clock } = await setup();
+    const prepared: string[][] = [];
+    const loop = new TimerLoop({
+      timers: store.timers,
+      clock,
+      lookaheadMs: 2000,
+      handlers: { resume: async () => {}, other: async () => {} },
+      prepare: { resume: async (timers) => void prepared.push(timers.map((t) => t.id)) },
+    });
+    const now = clock.now().getTime();
+    for (const [id, kind, inMs] of [
+      ['soon', 'resume', 1500],
+      ['sooner', 'resume', 500],
+      ['no-preparer', 'other', 1000],
+      ['later', 'resume', 3000],
+    ] as const)
+      await store.timers.schedule({ id, kind, dueAt: new Date(now + inMs) });
+    assert.equal(await loop.prepareAhead(), 2);
+    assert.deepEqual(prepared, [['sooner', 'soon']], 'earliest first, kinds without a preparer left out');
+    assert.equal(await loop.prepareAhead(), 0, 'each timer once');
+    clock.advance(1000);
+    assert.equal(await loop.prepareAhead(), 1);
+    assert.deepEqual(prepared[1], ['later']);
+    assert.equal(await store.timers.countPending(), 4, 'nothing claimed or completed');
+    assert.equal(await new TimerLoop({ timers: store.timers, clock, handlers: {} }).prepareAhead(), 0);
+
+    // A running loop prepares on its own once the next timer is near (the clock does not move).
+    const running = new TimerLoop({
+      timers: store.timers,
+      clock,
+      handlers: { resume: async () => {} },
+      prepare: { resume: async (timers) => void prepared.push(timers.map((t) => t.id)) },
+    });
+    running.start();
+    try {
+      await until('the loop prepared', () => prepared.length === 3);
+      assert.deepEqual(prepared[2], ['soon', 'later'], 'what falls due within its look-ahead');
+    } finally {
+      await running.stop();
+    }
+  });
+
+  test('a resume read ahead runs as usual; a run canceled after it was read ahead is not resumed', async () => {
+    const { store, clock, engine, queue } = await setup();
+    const { workflow } = await saved(store, 'wf-p', doc('prefetched', 'sleepDay'));
+    const loop = new TimerLoop({
+      timers: store.timers,
+      clock,
+      handlers: {
+        resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
+      },
+      prepare: { resume: (timers) => store.runs.prefetch!(timers.map((t) => t.runId!)) },
+    });
+    const start = () => engine.start({ workflow, workflowId: 'wf-p', workflowVersion: 1, mode: 'manual' });
+    const resumed = (await start()).run;
+    const canceled = (await start()).run;
+    clock.advance(86_400_000 - 1000);
+    assert.equal(await loop.prepareAhead(), 2);
+    // Canceled through the store after its rows were read ahead; its timer stays, as if the
+    // cancel came between the timer's claim and its handler.
+    assert.ok((await store.runs.transition(canceled.id, canceled.version, 'canceled')).ok);
+    clock.advance(1000);
+    assert.equal(await loop.tick(), 2, 'both handled without an error');
+    assert.equal((await store.runs.getRun(resumed.id))?.status, 'succeeded');
+    assert.deepEqual(
+      (await store.runs.listSteps(resumed.id)).map((s) => [s.nodeName, s.status]),
+      [
+        ['Start', 'succeeded'],
+        ['Middle', 'waiting'],
+        ['Middle', 'succeeded'],
+        ['End', 'succeeded'],
+      ],
+    );
+    assert.equal((await store.runs.getRun(canceled.id))?.status, 'canceled');
+  });
+
   test('start-up recovery continues interrupted runs and repairs missing wait timers', async () => {
     const { store, clock, queue } = await setup();
     const { workflow } = await saved(store, 'wf-r', doc('recover', 'sleepDay'));

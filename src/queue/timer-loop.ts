@@ -6,17 +6,31 @@
  *
  * Handlers run side by side and the loop goes on claiming while they run: one slow handler (a
  * resume waiting for a dead worker's job to clear) never holds back the timers due after it.
+ *
+ * Timers falling due within `lookaheadMs` are handed to their kind's `prepare` beforehand, without
+ * being claimed: the resume of a waiting run reads it then (RunStore.prefetch), so when thousands
+ * fall due together the burst only executes and writes.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../engine/clock.js';
 import type { TimerRecord, TimerStore } from '../store/index.js';
 
 export type TimerHandler = (timer: TimerRecord) => Promise<void>;
+/** Readies what handlers will need for timers about to fall due. Best effort: must not throw. */
+export type TimerPreparer = (timers: TimerRecord[]) => Promise<void>;
+
+/** How far ahead timers are prepared by default (ms): more than a poll, so a burst is seen in time. */
+const LOOKAHEAD_MS = 2000;
+/** Timers prepared per pass. */
+const PREPARE_LIMIT = 10_000;
 
 export interface TimerLoopOptions {
   timers: TimerStore;
   clock: Clock;
   handlers: Record<string, TimerHandler>;
+  /** Per kind, what to do for timers due within `lookaheadMs` before they are (see the header). */
+  prepare?: Record<string, TimerPreparer>;
+  lookaheadMs?: number;
   /** How often to look for due timers when idle (ms). */
   pollMs?: number;
   /** How long a claim holds before another process may take the timer (ms). */
@@ -41,6 +55,9 @@ export class TimerLoop {
   private readonly inFlight = new Set<Promise<boolean>>();
   private readonly completed: string[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /** Timers due up to here (ms on the loop's clock) were handed to `prepare`; the pass running. */
+  private preparedUntil = Number.NEGATIVE_INFINITY;
+  private preparing: Promise<number> | undefined;
 
   constructor(private readonly opts: TimerLoopOptions) {}
 
@@ -56,6 +73,43 @@ export class TimerLoop {
       handled += (await Promise.all(fired)).filter(Boolean).length;
       await this.flushCompleted();
     }
+  }
+
+  /**
+   * Hands the timers due within the look-ahead, and not handed over before, to their kind's
+   * `prepare`; one pass at a time. Returns how many were handed over. The running loop calls it when
+   * the next timer is near; tests call it directly.
+   */
+  prepareAhead(): Promise<number> {
+    this.preparing ??= this.prepareWindow().finally(() => {
+      this.preparing = undefined;
+    });
+    return this.preparing;
+  }
+
+  private async prepareWindow(): Promise<number> {
+    const { prepare, timers, clock } = this.opts;
+    if (!prepare) return 0;
+    const now = clock.now().getTime();
+    const after = Math.max(now, this.preparedUntil);
+    const by = now + (this.opts.lookaheadMs ?? LOOKAHEAD_MS);
+    if (by <= after) return 0;
+    const ahead = await timers.peekDue(new Date(after), new Date(by), PREPARE_LIMIT);
+    // A full page ends at its last due time (timers sharing it beyond the page are not prepared).
+    this.preparedUntil = ahead.length === PREPARE_LIMIT ? ahead[ahead.length - 1].dueAt.getTime() : by;
+    const byKind = new Map<string, TimerRecord[]>();
+    for (const timer of ahead) {
+      if (!prepare[timer.kind]) continue;
+      const list = byKind.get(timer.kind);
+      if (list) list.push(timer);
+      else byKind.set(timer.kind, [timer]);
+    }
+    let handed = 0;
+    for (const [kind, list] of byKind) {
+      await prepare[kind](list);
+      handed += list.length;
+    }
+    return handed;
   }
 
   /** Claims what is due and starts the handlers without waiting for them; their outcomes (true: handled). */
@@ -129,6 +183,7 @@ export class TimerLoop {
     this.unwatch?.();
     clearTimeout(this.handle);
     await this.running;
+    await this.preparing?.catch(() => undefined);
     await Promise.allSettled([...this.inFlight]);
     await this.flushCompleted().catch(() => undefined);
   }
@@ -142,7 +197,11 @@ export class TimerLoop {
       .catch(() => null)
       .then((next) => {
         if (this.stopped) return;
-        let wake = this.opts.clock.now().getTime() + (this.opts.pollMs ?? 1000);
+        const now = this.opts.clock.now().getTime();
+        // In the background: the loop must wake on time even while a large pass still reads.
+        if (next && next.getTime() <= now + (this.opts.lookaheadMs ?? LOOKAHEAD_MS))
+          this.prepareAhead().catch(() => undefined); // Preparers do not throw; nothing is lost if one did.
+        let wake = now + (this.opts.pollMs ?? 1000);
         if (next) wake = Math.min(wake, next.getTime());
         if (this.heard !== undefined) wake = Math.min(wake, this.heard);
         this.sleepUntil(wake);

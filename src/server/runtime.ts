@@ -145,8 +145,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   triggers.register(webhooks.trigger);
   // Files carried by items: written under the data directory, never into run rows.
   const binary = new BinaryStore({ dataDir: config.dataDir });
+  const runs = opts.runStore ?? store.runs;
   const engine: Engine = new Engine({
-    runs: opts.runStore ?? store.runs,
+    runs,
     registry,
     clock,
     logger,
@@ -190,7 +191,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   // The embedded queue drives runs in this process; in scale-out mode it is the worker's executor.
   const executor = new EmbeddedQueue({
     engine,
-    runs: opts.runStore ?? store.runs,
+    runs,
     workflows: store.workflows,
     concurrency: config.redis
       ? (config.workerConcurrency ?? config.maxConcurrentRuns)
@@ -207,7 +208,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     ? new (await import('../queue/bullmq.js')).BullMqQueue({
         redisUrl: config.redis.url,
         prefix: config.redis.prefix,
-        runs: opts.runStore ?? store.runs,
+        runs,
         // Per-workflow limits across every worker: slots claimed in the store.
         slots: opts.runStore ? undefined : store.runs,
         workflows: store.workflows,
@@ -239,7 +240,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     {
       engine,
       queue,
-      runs: opts.runStore ?? store.runs,
+      runs,
       workflows: store.workflows,
       triggers: store.triggers,
       clock,
@@ -248,6 +249,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     { credentials: (node, slot) => credentials.resolve(node, slot) },
   );
   triggers.register(durable.schedule).register(durable.poll).register(durable.events);
+  const prefetch = bull ? undefined : runs.prefetch?.bind(runs);
   const timerLoop = new TimerLoop({
     timers: store.timers,
     clock,
@@ -258,6 +260,13 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
           ? await bull.enqueue({ runId: t.runId!, resume: { by: 'time' } })
           : void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
       ...durable.handlers,
+    },
+    // Waiting runs about to resume are read before they fall due, where this process drives them.
+    prepare: prefetch && {
+      resume: (due) =>
+        prefetch(due.flatMap((t) => (t.runId ? [t.runId] : []))).catch((error) =>
+          logger.warn({ err: error }, 'runs not read ahead of their resume'),
+        ),
     },
     onError: (timer, error) => logger.error({ err: error, timer: timer.id }, 'timer failed'),
   });

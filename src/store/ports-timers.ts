@@ -50,6 +50,11 @@ export interface TimerStore {
    * claimer whose lease ran out and was re-claimed removes nothing). Returns how many were removed.
    */
   complete(ids: readonly string[], owner?: string): Promise<number>;
+  /**
+   * Up to `limit` timers nobody holds that fall due after `after` and by `by`, earliest first
+   * (ties by id): what a loop may prepare for before they are due. Claims nothing.
+   */
+  peekDue(after: Date, by: Date, limit: number): Promise<TimerRecord[]>;
   /** The earliest due time of the timers nobody holds (null: none), for a loop to sleep until. */
   nextDueAt(): Promise<Date | null>;
   /**

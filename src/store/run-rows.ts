@@ -105,10 +105,10 @@ export function stepToRows(
   return { meta, data };
 }
 
-export function stepFromRow(
-  codec: ValueCodec,
-  row: Selectable<StepsTable> & Pick<Selectable<StepDataTable>, 'input' | 'output'>,
-): StepRecord {
+/** A step as read back: its row with its payloads joined. */
+export type StepRow = Selectable<StepsTable> & Pick<Selectable<StepDataTable>, 'input' | 'output'>;
+
+export function stepFromRow(codec: ValueCodec, row: StepRow): StepRecord {
   return {
     runId: row.run_id,
     seq: row.seq,

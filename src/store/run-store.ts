@@ -3,7 +3,7 @@
  * `(id, version[, status])` that bumps `version` (STYLE practice 4): two processes holding the same
  * view of a run can never both move it, and the loser gets a named refusal instead of an exception.
  */
-import type { CompiledQuery, Kysely, Updateable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable, Updateable } from 'kysely';
 import type {
   NewRun,
   RunCommit,
@@ -22,7 +22,16 @@ import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
 import { insertStatement } from './insert-statement.js';
-import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
+import { ReadAhead } from './read-ahead.js';
+import {
+  newRunRecord,
+  nullable,
+  runFromRow,
+  runToRow,
+  type StepRow,
+  stepFromRow,
+  stepToRows,
+} from './run-rows.js';
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
 import type { Database } from './schema.js';
@@ -72,37 +81,36 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   /** The version a write of the run's conditional UPDATE ... RETURNING left; null if refused. */
   const movedTo = (rows: unknown[]): number | null =>
     (rows[0] as { version: number } | undefined)?.version ?? null;
+  const readRunRows = async (ids: readonly string[]) => {
+    const rows = await db.selectFrom('runs').selectAll().where('id', 'in', paddedKeys(ids)).execute();
+    return new Map(rows.map((row) => [row.id, row]));
+  };
+  const readStepRows = async (runIds: readonly string[]) => {
+    const rows = await db
+      .selectFrom('steps')
+      .leftJoin('step_data', (join) =>
+        join.onRef('step_data.run_id', '=', 'steps.run_id').onRef('step_data.seq', '=', 'steps.seq'),
+      )
+      .selectAll('steps')
+      .select(['step_data.input', 'step_data.output'])
+      .where('steps.run_id', 'in', paddedKeys(runIds))
+      .orderBy('steps.run_id')
+      .orderBy('steps.seq')
+      .execute();
+    const byRun = new Map<string, typeof rows>();
+    for (const row of rows) {
+      const list = byRun.get(row.run_id);
+      if (list) list.push(row);
+      else byRun.set(row.run_id, [row]);
+    }
+    return byRun;
+  };
   // Reads of one turn share a query (coalesced-read.ts): a batch of due timers reads a hundred runs.
-  const readRun = coalescedRead(
-    async (ids: readonly string[]) => {
-      const rows = await db.selectFrom('runs').selectAll().where('id', 'in', paddedKeys(ids)).execute();
-      return new Map(rows.map((row) => [row.id, row]));
-    },
-    (row) => runFromRow(codec, row),
-  );
-  const readSteps = coalescedRead(
-    async (runIds: readonly string[]) => {
-      const rows = await db
-        .selectFrom('steps')
-        .leftJoin('step_data', (join) =>
-          join.onRef('step_data.run_id', '=', 'steps.run_id').onRef('step_data.seq', '=', 'steps.seq'),
-        )
-        .selectAll('steps')
-        .select(['step_data.input', 'step_data.output'])
-        .where('steps.run_id', 'in', paddedKeys(runIds))
-        .orderBy('steps.run_id')
-        .orderBy('steps.seq')
-        .execute();
-      const byRun = new Map<string, typeof rows>();
-      for (const row of rows) {
-        const list = byRun.get(row.run_id);
-        if (list) list.push(row);
-        else byRun.set(row.run_id, [row]);
-      }
-      return byRun;
-    },
-    (rows) => rows.map((row) => stepFromRow(codec, row)),
-  );
+  const readRun = coalescedRead(readRunRows, (row) => runFromRow(codec, row));
+  const readSteps = coalescedRead(readStepRows, (rows) => rows.map((row) => stepFromRow(codec, row)));
+  const ahead = new ReadAhead<Selectable<Database['runs']>, StepRow>(READ_AHEAD);
+  /** After a write of the run, whatever its outcome: rows read ahead of it are stale. */
+  const written = <T>(id: string, write: Promise<T>): Promise<T> => write.finally(() => ahead.forget(id));
 
   /** RunStore.commit: see the port. */
   async function commit(id: string, expectedVersion: number, change: RunCommit): Promise<TransitionResult> {
@@ -130,7 +138,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
         rows.map((r) => r.meta),
         payloads(rows),
       );
-      version = movedTo(await write({ statements: [statement] }));
+      version = movedTo(await written(id, write({ statements: [statement] })));
     } else {
       // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at the
       // same version the second re-reads the bumped version and matches nothing. Refused, it
@@ -141,7 +149,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
         const data = payloads(chunk);
         if (data.length > 0) statements.push(insertStepData(data));
       }
-      version = movedTo(await write({ statements, guarded: true }));
+      version = movedTo(await written(id, write({ statements, guarded: true })));
     }
     return version === null ? refusal(db, id, expectedVersion) : { ok: true, version };
   }
@@ -158,19 +166,27 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async getRun(id: string): Promise<RunRecord | null> {
+      const held = ahead.get(id);
+      if (held) return runFromRow(codec, held.run);
       return (await readRun(id)) ?? null;
     },
+
+    // Where rows carry JSON as text, each read parses its own copy of what was read ahead; on
+    // PostgreSQL the driver hands out parsed objects, which reads would then share.
+    ...(dialect.caps.jsonColumnType === 'text' && {
+      async prefetch(ids: readonly string[]): Promise<void> {
+        await ahead.fill(ids, async (chunk) => {
+          const [runs, steps] = await Promise.all([readRunRows(chunk), readStepRows(chunk)]);
+          return new Map([...runs].map(([id, run]) => [id, { run, steps: steps.get(id) ?? [] }]));
+        });
+      },
+    }),
 
     async transition(id, expectedVersion, to, patch = {}): Promise<TransitionResult> {
       const sources = allowedSources(to);
       if (sources.length === 0) return refusal(db, id, expectedVersion);
-      const version = movedTo(
-        await write({
-          statements: [
-            moveRunQuery(id, expectedVersion, sources, { ...patchColumns(codec, patch), status: to }),
-          ],
-        }),
-      );
+      const move = moveRunQuery(id, expectedVersion, sources, { ...patchColumns(codec, patch), status: to });
+      const version = movedTo(await written(id, write({ statements: [move] })));
       return version === null ? refusal(db, id, expectedVersion) : { ok: true, version };
     },
 
@@ -181,6 +197,8 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async listSteps(runId: string): Promise<StepRecord[]> {
+      const held = ahead.get(runId);
+      if (held) return held.steps.map((row) => stepFromRow(codec, row));
       return (await readSteps(runId)) ?? [];
     },
 
@@ -223,11 +241,14 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
 
     async deleteRun(id: string): Promise<DeleteRunResult> {
       // Steps, step payloads and timers go by ON DELETE CASCADE.
-      const result = await db
-        .deleteFrom('runs')
-        .where('id', '=', id)
-        .where('status', 'not in', [...IN_FLIGHT_STATUSES])
-        .executeTakeFirst();
+      const result = await written(
+        id,
+        db
+          .deleteFrom('runs')
+          .where('id', '=', id)
+          .where('status', 'not in', [...IN_FLIGHT_STATUSES])
+          .executeTakeFirst(),
+      );
       if (result.numDeletedRows > 0n) return { ok: true };
       const run = await db.selectFrom('runs').select('status').where('id', '=', id).executeTakeFirst();
       return run
@@ -291,6 +312,12 @@ function patchColumns(codec: ValueCodec, patch: RunPatch) {
     ...(patch.waitTill !== undefined && { wait_till: nullable(patch.waitTill, codec.date) }),
   };
 }
+
+/**
+ * Runs read ahead: a burst of 10,000 resumes of small runs holds ~20 MB of text; the bound keeps
+ * runs with large payloads from holding more. Ten seconds covers the loop's look-ahead with room.
+ */
+const READ_AHEAD = { maxBytes: 32 * 1024 ** 2, ttlMs: 10_000 };
 
 /** The columns `runToRow` and `stepToRows` fill (the others keep their defaults). */
 const RUN_COLUMNS = [

@@ -92,6 +92,21 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
       return removed;
     },
 
+    async peekDue(after: Date, by: Date, limit: number): Promise<TimerRecord[]> {
+      if (limit <= 0) return [];
+      const rows = await db
+        .selectFrom('timers')
+        .selectAll()
+        .where('due_at', '>', codec.date(after))
+        .where('due_at', '<=', codec.date(by))
+        .where('claimed_until', 'is', null)
+        .orderBy('due_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => timerFromRow(codec, row));
+    },
+
     async nextDueAt(): Promise<Date | null> {
       const row = await db
         .selectFrom('timers')

@@ -177,6 +177,43 @@ export function runTests(fixture: StoreFixture): void {
       assert.equal((await runs.listSteps('r')).length, 1);
     }));
 
+  it('serves runs read ahead until this store writes them, each read its own copy', (t) =>
+    withStore(fixture, async ({ runs, db }) => {
+      if (!runs.prefetch) return t.skip('reads ahead only where rows carry JSON as text (SQLite)');
+      await runs.createRun(newRun('ahead', { status: 'running' }));
+      await runs.recordStep('ahead', 1, step('ahead', 0), checkpoint('A'));
+      await runs.createRun(newRun('other'));
+      await runs.prefetch(['ahead', 'missing', 'ahead']);
+      // Changed behind the store's back: what was read ahead is what it answers now.
+      await db.updateTable('runs').set({ current_node: 'Elsewhere' }).where('id', '=', 'ahead').execute();
+      await db.updateTable('steps').set({ node_name: 'Elsewhere' }).where('run_id', '=', 'ahead').execute();
+      const first = (await runs.getRun('ahead'))!;
+      assert.equal(first.currentNode, 'Node 0', 'served from what was read ahead');
+      assert.deepEqual(
+        (await runs.listSteps('ahead')).map((s) => s.nodeName),
+        ['Node 0'],
+      );
+      first.checkpoint!.stack.length = 0;
+      assert.deepEqual((await runs.getRun('ahead'))?.checkpoint, checkpoint('A'), 'copies, never shared');
+      assert.equal(await runs.getRun('missing'), null);
+      assert.equal((await runs.getRun('other'))?.status, 'queued', 'not read ahead: read as usual');
+
+      // Written through the store (refused or not), the run is read from the database again.
+      const waiting = await runs.transition('ahead', 2, 'waiting');
+      assert.ok(waiting.ok);
+      const fresh = await runs.getRun('ahead');
+      assert.equal(fresh?.currentNode, 'Elsewhere');
+      assert.equal(fresh?.status, 'waiting');
+      assert.deepEqual(
+        (await runs.listSteps('ahead')).map((s) => s.nodeName),
+        ['Elsewhere'],
+      );
+      await runs.prefetch(['ahead']);
+      assert.equal((await runs.transition('ahead', 1, 'running')).ok, false, 'stale');
+      await db.updateTable('runs').set({ current_node: 'Again' }).where('id', '=', 'ahead').execute();
+      assert.equal((await runs.getRun('ahead'))?.currentNode, 'Again', 'a refused write forgets too');
+    }));
+
   it('lists steps in seq order with their payloads, metadata and errors', () =>
     withStore(fixture, async ({ runs }) => {
       await runs.createRun(newRun('r', { status: 'running' }));

@@ -61,6 +61,29 @@ export function timerTests(fixture: StoreFixture): void {
       assert.equal(await timers.complete([]), 0);
     }));
 
+  it('peeks at the free timers of a window without claiming them, earliest first, within the limit', () =>
+    withStore(fixture, async ({ timers }) => {
+      for (const [id, due] of [
+        ['b', 200],
+        ['a', 200],
+        ['c', 300],
+        ['early', 100],
+        ['late', 900],
+      ] as const)
+        await timers.schedule({ id, kind: 'k', dueAt: at(due), payload: { id } });
+      await timers.claimDue(at(100), 10, 'me', LEASE);
+      const ids = async (after: number, by: number, limit = 10) =>
+        (await timers.peekDue(at(after), at(by), limit)).map((t) => t.id);
+      assert.deepEqual(await ids(0, 300), ['a', 'b', 'c'], 'claimed ones left out, ties by id');
+      assert.deepEqual(await ids(200, 900), ['c', 'late'], 'after is exclusive, by inclusive');
+      assert.deepEqual(await ids(0, 900, 2), ['a', 'b']);
+      assert.deepEqual(await ids(0, 900, 0), []);
+      const [first] = await timers.peekDue(at(0), at(200), 1);
+      assert.deepEqual(first.payload, { id: 'a' });
+      assert.equal(first.claimedBy, null);
+      assert.deepEqual(await timers.nextDueAt(), at(200), 'nothing was claimed by peeking');
+    }));
+
   it('honours the limit', () =>
     withStore(fixture, async ({ timers }) => {
       for (let i = 0; i < 5; i++) await timers.schedule({ kind: 'k', dueAt: at(i) });

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type AheadRows, ReadAhead } from './read-ahead.js';
+
+type Row = { id: string; text: string };
+type Rows = AheadRows<Row, Row>;
+
+/** A database of `count` runs `r0…`, each with one step, whose reads are recorded. */
+function source(count: number, text = 'x') {
+  const reads: string[][] = [];
+  const read = async (ids: readonly string[]): Promise<Map<string, Rows>> => {
+    reads.push([...ids]);
+    const found = new Map<string, Rows>();
+    for (const id of ids) {
+      const n = Number(id.slice(1));
+      if (n < count) found.set(id, { run: { id, text }, steps: [{ id: `${id}.0`, text }] });
+    }
+    return found;
+  };
+  return { reads, read };
+}
+
+const limits = (now: () => number, maxBytes = 1024 ** 2) => ({ maxBytes, ttlMs: 1000, now });
+
+describe('ReadAhead', () => {
+  test('reads only what it does not hold, 256 keys a read, and serves it until it expires', async () => {
+    let now = 0;
+    const ahead = new ReadAhead<Row, Row>(limits(() => now));
+    const db = source(600);
+    const ids = Array.from({ length: 600 }, (_, i) => `r${i}`);
+    await ahead.fill([...ids, 'r9999', 'r0'], db.read);
+    assert.deepEqual(
+      db.reads.map((r) => r.length),
+      [256, 256, 89],
+      'duplicates once, missing ones asked for',
+    );
+    assert.equal(ahead.size().runs, 600);
+    assert.deepEqual(ahead.get('r42')?.run, { id: 'r42', text: 'x' });
+    assert.equal(ahead.get('r9999'), undefined);
+
+    db.reads.length = 0;
+    await ahead.fill(['r1', 'r2'], db.read);
+    assert.deepEqual(db.reads, [], 'held already');
+
+    now = 999;
+    assert.ok(ahead.get('r1'));
+    now = 1000;
+    assert.equal(ahead.get('r1'), undefined, 'expired');
+    await ahead.fill(['r700'], db.read);
+    assert.equal(ahead.size().runs, 0, 'a fill drops what expired');
+    assert.equal(ahead.size().bytes, 0);
+  });
+
+  test('a run written is forgotten, also when the write lands while it is being read', async () => {
+    const ahead = new ReadAhead<Row, Row>(limits(() => 0));
+    const db = source(10);
+    await ahead.fill(['r1', 'r2'], db.read);
+    ahead.forget('r1');
+    assert.equal(ahead.get('r1'), undefined);
+    assert.ok(ahead.get('r2'));
+
+    // The write of r3 lands after its row was read, before the fill keeps it.
+    await ahead.fill(['r3', 'r4'], async (ids) => {
+      const rows = await db.read(ids);
+      ahead.forget('r3');
+      return rows;
+    });
+    assert.equal(ahead.get('r3'), undefined, 'read before the write: stale');
+    assert.ok(ahead.get('r4'));
+    await ahead.fill(['r3'], db.read);
+    assert.ok(ahead.get('r3'), 'a later fill reads it again');
+    ahead.forget('never-held');
+  });
+
+  test('stops at its byte bound: rows are counted by their text and a fixed cost each', async () => {
+    const ahead = new ReadAhead<Row, Row>(limits(() => 0, 10_000));
+    const db = source(1000, 'y'.repeat(1000));
+    await ahead.fill(
+      Array.from({ length: 1000 }, (_, i) => `r${i}`),
+      db.read,
+    );
+    const { runs, bytes } = ahead.size();
+    // Each run: two rows of (1,000 + 3 or 5 chars of id + 256): about 2,520 bytes.
+    assert.equal(runs, 3);
+    assert.ok(bytes <= 10_000 && bytes > 7_000, `${bytes} bytes`);
+    assert.deepEqual(
+      db.reads.map((r) => r.length),
+      [256],
+      'no read past the bound',
+    );
+  });
+
+  test('a failed read rejects the fill and keeps what earlier reads gave', async () => {
+    const ahead = new ReadAhead<Row, Row>(limits(() => 0));
+    const db = source(1000);
+    let reads = 0;
+    await assert.rejects(
+      ahead.fill(
+        Array.from({ length: 300 }, (_, i) => `r${i}`),
+        async (ids) => {
+          if (++reads === 2) throw new Error('disk gone');
+          return db.read(ids);
+        },
+      ),
+      /disk gone/,
+    );
+    assert.equal(ahead.size().runs, 256);
+    ahead.forget('r1');
+    assert.equal(ahead.get('r1'), undefined, 'no fill is left tracking writes');
+  });
+});
