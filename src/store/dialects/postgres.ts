@@ -4,6 +4,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../schema.js';
+import { preparedStatements } from './postgres-prepared.js';
 import {
   checkDate,
   type DialectCapabilities,
@@ -60,7 +61,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<StoreDialect>
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => opts.onPoolError?.(error));
 
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements(pool) }) });
   return {
     name: 'postgres',
     caps: postgresCapabilities,
