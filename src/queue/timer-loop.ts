@@ -58,8 +58,11 @@ export class TimerLoop {
   /** Timers due up to here (ms on the loop's clock) were handed to `prepare`; the pass running. */
   private preparedUntil = Number.NEGATIVE_INFINITY;
   private preparing: Promise<number> | undefined;
+  private readonly lookaheadMs: number;
 
-  constructor(private readonly opts: TimerLoopOptions) {}
+  constructor(private readonly opts: TimerLoopOptions) {
+    this.lookaheadMs = opts.lookaheadMs ?? LOOKAHEAD_MS;
+  }
 
   /**
    * Fires every timer due now and waits for their handlers (and for timers they made due);
@@ -92,7 +95,7 @@ export class TimerLoop {
     if (!prepare) return 0;
     const now = clock.now().getTime();
     const after = Math.max(now, this.preparedUntil);
-    const by = now + (this.opts.lookaheadMs ?? LOOKAHEAD_MS);
+    const by = now + this.lookaheadMs;
     if (by <= after) return 0;
     const ahead = await timers.peekDue(new Date(after), new Date(by), PREPARE_LIMIT);
     // A full page ends at its last due time (timers sharing it beyond the page are not prepared).
@@ -199,7 +202,7 @@ export class TimerLoop {
         if (this.stopped) return;
         const now = this.opts.clock.now().getTime();
         // In the background: the loop must wake on time even while a large pass still reads.
-        if (next && next.getTime() <= now + (this.opts.lookaheadMs ?? LOOKAHEAD_MS))
+        if (this.opts.prepare && next && next.getTime() <= now + this.lookaheadMs)
           this.prepareAhead().catch(() => undefined); // Preparers do not throw; nothing is lost if one did.
         let wake = now + (this.opts.pollMs ?? 1000);
         if (next) wake = Math.min(wake, next.getTime());

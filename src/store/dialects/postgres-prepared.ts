@@ -74,28 +74,29 @@ export function preparedStatements(pool: pg.Pool): PostgresPool {
       connection = { inTransaction: false, prepared: new Set(), unprepared: new Set(), behindPooler: false };
       connections.set(client, connection);
     }
-    const name = nameFor(text, connection);
     try {
-      if (name === undefined) return await client.query(text, values);
-      try {
-        return await client.query({ name, text, values });
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (code === RESULT_TYPE_CHANGED) connection.unprepared.add(text);
-        else if (typeof code === 'string' && POOLER_CODES.has(code)) connection.behindPooler = true;
-        else throw error;
-        return await client.query(text, values);
-      }
+      const result = await send(client, connection, text, values);
+      if (BEGINS.test(text)) connection.inTransaction = true;
+      return result;
     } finally {
       // A failed COMMIT or ROLLBACK ends the transaction too; a failed BEGIN starts none.
       if (ENDS.test(text)) connection.inTransaction = false;
     }
   }
 
-  async function run(client: pg.PoolClient, text: string, values: unknown[]) {
-    const result = await query(client, text, values);
-    if (BEGINS.test(text)) connections.get(client)!.inTransaction = true;
-    return result;
+  /** Sends `text` named where it is to be prepared; a failure that naming brought, unnamed again. */
+  async function send(client: pg.PoolClient, connection: Connection, text: string, values: unknown[]) {
+    const name = nameFor(text, connection);
+    if (name === undefined) return client.query(text, values);
+    try {
+      return await client.query({ name, text, values });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === RESULT_TYPE_CHANGED) connection.unprepared.add(text);
+      else if (typeof code === 'string' && POOLER_CODES.has(code)) connection.behindPooler = true;
+      else throw error;
+      return client.query(text, values);
+    }
   }
 
   return {
@@ -105,7 +106,7 @@ export function preparedStatements(pool: pg.Pool): PostgresPool {
         // biome-ignore lint/suspicious/noExplicitAny: Kysely's overloads (text or cursor) in one.
         query: ((sql: any, parameters?: readonly unknown[]) =>
           typeof sql === 'string'
-            ? (run(client, sql, [...(parameters ?? [])]) as Promise<PostgresQueryResult<unknown>>)
+            ? (query(client, sql, [...(parameters ?? [])]) as Promise<PostgresQueryResult<unknown>>)
             : client.query(sql)) as PostgresPoolClient['query'],
         release: (destroy?: boolean) => client.release(destroy),
       };
