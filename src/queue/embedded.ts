@@ -62,6 +62,10 @@ const DRIVER_RETRY_MS = [1000, 10_000];
 const VERSION_CACHE = 200;
 
 export class EmbeddedQueue implements RunQueue {
+  /** Submitted, not read yet: waiting for room (`admit`). */
+  private readonly unread: Pick<Pending, 'job' | 'resolve' | 'reject'>[] = [];
+  /** Jobs being read, on their way into `pending`. */
+  private reading = 0;
   private readonly pending: Pending[] = [];
   private readonly driving = new Set<string>();
   private readonly inFlight = new Map<string, Promise<RunOutcome>>();
@@ -98,6 +102,22 @@ export class EmbeddedQueue implements RunQueue {
 
   private enqueue(job: RunJob): Promise<RunOutcome> {
     return new Promise<RunOutcome>((resolve, reject) => {
+      this.unread.push({ job, resolve, reject });
+      this.admit();
+    });
+  }
+
+  /**
+   * Reads submitted jobs, oldest first, while the queue has room to drive them: beyond its limit a
+   * job waits unread. Read at once, it would wait in `pending`, let go of its run (see below) and
+   * be read again at its turn: 10,000 waits falling due together were each read twice. Runs held
+   * back by a workflow's limit do not take room (those of other workflows are read and start).
+   */
+  private admit(): void {
+    const limit = this.opts.concurrency ?? DEFAULT_CONCURRENCY;
+    while (this.unread.length > 0 && this.active + this.reading < limit) {
+      const { job, resolve, reject } = this.unread.shift()!;
+      this.reading++;
       // Jobs are read side by side (the store serves the reads of one turn with one query) and
       // enter the queue one after the other, in the order they were submitted.
       const loading = this.load(job);
@@ -121,15 +141,21 @@ export class EmbeddedQueue implements RunQueue {
             reject,
           };
           this.pending.push(entry);
+          this.reading--;
           this.pump();
+          this.admit(); // Held back by its workflow's limit, it left its room to the next job.
           // Driven by that pump, the run was taken synchronously by `continueRun`, as read moments
           // ago: had anything moved it since, the drive's first commit is refused (it is
           // conditional on the version read). Held back by a limit, it may be canceled or deleted
           // meanwhile and is read again when its turn comes.
           entry.run = undefined;
         })
-        .catch(reject);
-    });
+        .catch((error) => {
+          this.reading--;
+          reject(error);
+          this.admit();
+        });
+    }
   }
 
   private async load(job: RunJob): Promise<{ run: RunRecord; workflow: Workflow; active: boolean }> {
@@ -140,13 +166,13 @@ export class EmbeddedQueue implements RunQueue {
   }
 
   depth(): { queued: number; active: number } {
-    return { queued: this.pending.length, active: this.active };
+    return { queued: this.unread.length + this.reading + this.pending.length, active: this.active };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.recheck);
-    for (const p of this.pending.splice(0))
+    for (const p of [...this.unread.splice(0), ...this.pending.splice(0)])
       p.reject(new Error('The run queue closed before the run started'));
     if (this.active === 0) return;
     await new Promise<void>((resolve) => this.idle.add(resolve));
@@ -238,6 +264,7 @@ export class EmbeddedQueue implements RunQueue {
     this.slots.release(p.group, p.runId, status);
     if (this.active === 0) for (const done of this.idle) done();
     this.pump();
+    this.admit();
   }
 
   private async continueRun(p: Pending): Promise<RunOutcome> {

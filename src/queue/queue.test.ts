@@ -72,46 +72,80 @@ describe('embedded queue', () => {
     assert.deepEqual(queue.depth(), { queued: 0, active: 0 });
   });
 
-  test("a workflow's max concurrency holds its runs back without blocking other workflows", async () => {
-    const { store, engine, queue } = await setup(4);
-    const limited = await saved(store, 'wf-l', doc('limited', 'gate', 1));
-    const free = await saved(store, 'wf-f', doc('free', 'gate'));
-    const l1 = await engine.create({
-      workflow: limited.workflow,
-      workflowId: 'wf-l',
-      workflowVersion: 1,
-      mode: 'manual',
+  // At 2, the limited workflow's second run takes the last room while it is read, then gives it up.
+  for (const concurrency of [4, 2])
+    test(`a workflow's max concurrency holds its runs back without blocking other workflows (${concurrency} at once)`, async () => {
+      const { store, engine, queue } = await setup(concurrency);
+      const limited = await saved(store, 'wf-l', doc('limited', 'gate', 1));
+      const free = await saved(store, 'wf-f', doc('free', 'gate'));
+      const l1 = await engine.create({
+        workflow: limited.workflow,
+        workflowId: 'wf-l',
+        workflowVersion: 1,
+        mode: 'manual',
+      });
+      const l2 = await engine.create({
+        workflow: limited.workflow,
+        workflowId: 'wf-l',
+        workflowVersion: 1,
+        mode: 'manual',
+      });
+      const f1 = await engine.create({
+        workflow: free.workflow,
+        workflowId: 'wf-f',
+        workflowVersion: 1,
+        mode: 'manual',
+      });
+      started.length = 0;
+      const runs = [
+        queue.submit({ runId: l1.id }),
+        queue.submit({ runId: l2.id }),
+        queue.submit({ runId: f1.id }),
+      ];
+      await until('2 started', () => started.length === 2);
+      assert.deepEqual(
+        new Set(started),
+        new Set([l1.id, f1.id]),
+        'the second run of the limited workflow waits',
+      );
+      gates.get(f1.id)!();
+      gates.get(l1.id)!();
+      await until('3 started', () => started.length === 3);
+      assert.equal(started[2], l2.id);
+      gates.get(l2.id)!();
+      for (const outcome of await Promise.all(runs)) assert.equal(outcome.run.status, 'succeeded');
     });
-    const l2 = await engine.create({
-      workflow: limited.workflow,
-      workflowId: 'wf-l',
-      workflowVersion: 1,
-      mode: 'manual',
-    });
-    const f1 = await engine.create({
-      workflow: free.workflow,
-      workflowId: 'wf-f',
-      workflowVersion: 1,
-      mode: 'manual',
-    });
+
+  test('a run beyond the global limit is read once, when its turn comes', async () => {
+    const { store, engine } = await setup();
+    const reads: string[] = [];
+    const runs: RunStore = {
+      ...store.runs,
+      getRun: (id) => {
+        reads.push(id);
+        return store.runs.getRun(id);
+      },
+    };
+    const queue = new EmbeddedQueue({ engine, runs, workflows: store.workflows, concurrency: 1 });
+    const { workflow } = await saved(store, 'wf-r', doc('read once', 'gate'));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await engine.create({ workflow, workflowId: 'wf-r', workflowVersion: 1, mode: 'manual' })).id,
+      );
     started.length = 0;
-    const runs = [
-      queue.submit({ runId: l1.id }),
-      queue.submit({ runId: l2.id }),
-      queue.submit({ runId: f1.id }),
-    ];
+    const outcomes = ids.map((runId) => queue.submit({ runId }));
+    await until('1 started', () => started.length === 1);
+    assert.deepEqual(reads, [ids[0]], 'the others wait unread');
+    assert.deepEqual(queue.depth(), { queued: 2, active: 1 });
+    gates.get(ids[0])!();
     await until('2 started', () => started.length === 2);
-    assert.deepEqual(
-      new Set(started),
-      new Set([l1.id, f1.id]),
-      'the second run of the limited workflow waits',
-    );
-    gates.get(f1.id)!();
-    gates.get(l1.id)!();
+    gates.get(ids[1])!();
     await until('3 started', () => started.length === 3);
-    assert.equal(started[2], l2.id);
-    gates.get(l2.id)!();
-    for (const outcome of await Promise.all(runs)) assert.equal(outcome.run.status, 'succeeded');
+    gates.get(ids[2])!();
+    for (const outcome of await Promise.all(outcomes)) assert.equal(outcome.run.status, 'succeeded');
+    assert.deepEqual(started, ids, 'in the order submitted');
+    assert.deepEqual(reads, ids, 'each read once');
   });
 
   test('close() refuses new work and waits for the active runs', async () => {
@@ -119,12 +153,15 @@ describe('embedded queue', () => {
     const { workflow } = await saved(store, 'wf-c', doc('close', 'gate'));
     const a = await engine.create({ workflow, workflowId: 'wf-c', workflowVersion: 1, mode: 'manual' });
     started.length = 0;
+    const b = await engine.create({ workflow, workflowId: 'wf-c', workflowVersion: 1, mode: 'manual' });
     const pa = queue.submit({ runId: a.id });
+    const pb = queue.submit({ runId: b.id });
     await until('1 started', () => started.length === 1);
     let closed = false;
     const closing = queue.close().then(() => {
       closed = true;
     });
+    await assert.rejects(pb, /closed before the run started/, 'a run not started is refused');
     await new Promise((r) => setImmediate(r));
     assert.equal(closed, false);
     gates.get(a.id)!();
