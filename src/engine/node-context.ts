@@ -86,18 +86,129 @@ function paramPlan(def: AnyNodeDefinition, node: WorkflowNode): ParamPlan {
 }
 
 export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeContext<unknown> {
-  const { node, def } = exec;
-  const zone = timezoneOf(scope.workflow);
-  // One instant per node execution: building a zoned DateTime costs microseconds, and `$now` is
-  // read for every item of expressions that use it.
-  let instant: DateTime | undefined;
-  const now = (): DateTime => {
-    instant ??= DateTime.fromJSDate(scope.clock.now(), { zone });
-    return instant;
-  };
-  const nodesByName = nodeIndex(scope.workflow);
+  return new RunNodeContext(scope, exec);
+}
 
-  const base: Omit<ExpressionData, 'itemIndex'> = {
+/**
+ * A class, not an object of closures: one is made per node execution, and most nodes use a few of
+ * its members. What expressions see is built when a node first evaluates one (a No Op never does).
+ */
+class RunNodeContext implements NodeContext<unknown> {
+  readonly node: WorkflowNode;
+  readonly inputs: Item[][];
+  readonly items: Item[];
+  readonly sources: (ItemSource | null)[];
+  readonly runIndex: number;
+  readonly mode: RunMode;
+  readonly state: NodeExecution['state'];
+  readonly continueOnFail: boolean;
+  readonly logger: NodeLogger;
+  private expressionBase: Omit<ExpressionData, 'itemIndex'> | undefined;
+  /**
+   * One instant per node execution: building a zoned DateTime costs microseconds, and `$now` is
+   * read for every item of expressions that use it.
+   */
+  private instant: DateTime | undefined;
+
+  constructor(
+    private readonly scope: RunScope,
+    private readonly exec: NodeExecution,
+  ) {
+    this.node = exec.node;
+    this.inputs = exec.inputs;
+    this.items = exec.inputs[0] ?? [];
+    this.sources = exec.sources;
+    this.runIndex = exec.runIndex;
+    this.mode = scope.mode;
+    this.state = exec.state;
+    this.continueOnFail = exec.node.onError !== 'stop';
+    this.logger = scope.logger;
+  }
+
+  get workflow(): NodeContext<unknown>['workflow'] {
+    const { workflowId, workflow, active } = this.scope;
+    return { id: workflowId, name: workflow.name, active, settings: workflow.settings };
+  }
+
+  get execution(): NodeContext<unknown>['execution'] {
+    const { scope } = this;
+    return {
+      id: scope.runId,
+      get resumeUrl() {
+        return scope.resumeUrl;
+      },
+    };
+  }
+
+  get signal(): AbortSignal {
+    return this.scope.cancellation.signal;
+  }
+
+  now(): DateTime {
+    this.instant ??= DateTime.fromJSDate(this.scope.clock.now(), { zone: timezoneOf(this.scope.workflow) });
+    return this.instant;
+  }
+
+  getParams(itemIndex = 0): unknown {
+    return paramPlan(this.exec.def, this.node)(() => this.expressionData(itemIndex));
+  }
+
+  evaluate(value: unknown, itemIndex: number, path?: string): unknown {
+    return resolveParameters(value, this.expressionData(itemIndex), path);
+  }
+
+  getCredentials(name: string): Promise<JsonObject> {
+    return this.scope.getCredentials(this.node, name);
+  }
+
+  stepLog(line: string): void {
+    this.exec.logs.push(line);
+  }
+
+  /** One small object per item that inherits everything else: evaluated for every item of every node. */
+  expressionData(itemIndex: number): ExpressionData {
+    this.expressionBase ??= expressionBase(this.scope, this.exec, () => this.now());
+    const data = Object.create(this.expressionBase) as { itemIndex: number };
+    data.itemIndex = itemIndex;
+    return data as ExpressionData;
+  }
+
+  service<T>(key: ServiceKey<T>): T {
+    const found = this.scope.services[key.name];
+    if (found === undefined) {
+      throw new NonRetryableError(`The '${key.name}' service is not available in this process`, {
+        code: 'SERVICE_UNAVAILABLE',
+      });
+    }
+    return found as T;
+  }
+
+  findService<T>(key: ServiceKey<T>): T | undefined {
+    return this.scope.services[key.name] as T | undefined;
+  }
+}
+
+/** What expressions of one node execution see, but the item. */
+function expressionBase(
+  scope: RunScope,
+  exec: NodeExecution,
+  now: () => DateTime,
+): Omit<ExpressionData, 'itemIndex'> {
+  const { node } = exec;
+  const nodesByName = nodeIndex(scope.workflow);
+  function referenced(name: string): void {
+    if (!nodesByName.has(name)) {
+      throw new ExpressionError(`Referenced node doesn't exist`, {
+        description: `The node '${name}' is not in this workflow.`,
+      });
+    }
+    if (scope.runData.runCount(name) === 0) {
+      throw new ExpressionError(`Referenced node is unexecuted`, {
+        description: `An expression references the node '${name}', but it hasn't been executed yet.`,
+      });
+    }
+  }
+  return {
     runIndex: exec.runIndex,
     inputItems: () => (exec.expressionInputs ?? exec.inputs)[0] ?? [],
     hasNode: (name) => nodesByName.has(name),
@@ -125,73 +236,6 @@ export function createNodeContext(scope: RunScope, exec: NodeExecution): NodeCon
     },
     vars: scope.vars,
     now,
-    timezone: zone,
-  };
-
-  function referenced(name: string): void {
-    if (!nodesByName.has(name)) {
-      throw new ExpressionError(`Referenced node doesn't exist`, {
-        description: `The node '${name}' is not in this workflow.`,
-      });
-    }
-    if (scope.runData.runCount(name) === 0) {
-      throw new ExpressionError(`Referenced node is unexecuted`, {
-        description: `An expression references the node '${name}', but it hasn't been executed yet.`,
-      });
-    }
-  }
-
-  // One small object per item that inherits everything else: evaluated for every item of every node.
-  const expressionData = (itemIndex: number): ExpressionData => {
-    const data = Object.create(base) as { itemIndex: number };
-    data.itemIndex = itemIndex;
-    return data as ExpressionData;
-  };
-
-  return {
-    node,
-    inputs: exec.inputs,
-    items: exec.inputs[0] ?? [],
-    sources: exec.sources,
-    getParams(itemIndex = 0) {
-      return paramPlan(def, node)(() => expressionData(itemIndex));
-    },
-    evaluate: (value, itemIndex, path) => resolveParameters(value, expressionData(itemIndex), path),
-    runIndex: exec.runIndex,
-    mode: scope.mode,
-    workflow: {
-      id: scope.workflowId,
-      name: scope.workflow.name,
-      active: scope.active,
-      settings: scope.workflow.settings,
-    },
-    execution: {
-      id: scope.runId,
-      get resumeUrl() {
-        return scope.resumeUrl;
-      },
-    },
-    now,
-    state: exec.state,
-    continueOnFail: node.onError !== 'stop',
-    logger: scope.logger,
-    get signal() {
-      return scope.cancellation.signal;
-    },
-    getCredentials: (name) => scope.getCredentials(node, name),
-    stepLog: (line) => {
-      exec.logs.push(line);
-    },
-    expressionData,
-    service<T>(key: ServiceKey<T>): T {
-      const found = scope.services[key.name];
-      if (found === undefined) {
-        throw new NonRetryableError(`The '${key.name}' service is not available in this process`, {
-          code: 'SERVICE_UNAVAILABLE',
-        });
-      }
-      return found as T;
-    },
-    findService: <T>(key: ServiceKey<T>) => scope.services[key.name] as T | undefined,
+    timezone: timezoneOf(scope.workflow),
   };
 }

@@ -11,10 +11,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type BinaryAccess, binaryAccessFor } from '../binary/access.js';
+import { binaryAccessFor } from '../binary/access.js';
 import { BinaryStore } from '../binary/store.js';
 import { loadConfig } from '../config.js';
 import { NonRetryableError } from '../engine/errors.js';
+import { binaryServices } from '../testing/binary-services.js';
 import { type RunNodeOptions, runNode as runNodeWith } from '../testing/run-node.js';
 import { globFiles, readWriteFileNode } from './read-write-file.node.js';
 import type { AnyNodeDefinition } from './sdk.js';
@@ -48,23 +49,6 @@ const runNode = (def: AnyNodeDefinition, opts: RunNodeOptions = {}) =>
 
 const read = (fileSelector: string, options: Record<string, unknown> = {}) =>
   runNode(readWriteFileNode, { parameters: { fileSelector, options }, items: [{}] });
-
-/** Runs the node with a binary store service that records what goes through `access`. */
-function withBinary(def: AnyNodeDefinition, access: BinaryAccess): AnyNodeDefinition {
-  const store = {
-    put: (content: never, meta: never) => access.put(content, meta),
-    get: access.get,
-    stream: access.stream,
-  };
-  return {
-    ...def,
-    execute: (ctx) =>
-      def.execute({
-        ...ctx,
-        findService: (key: { name: string }) => (key.name === 'binary' ? store : ctx.findService(key)),
-      } as typeof ctx),
-  };
-}
 
 test('the folder: RELAIS_FILES_DIR, else files/ in the data directory, read at start', () => {
   const folder = (env: Record<string, string>) => nodeSettingsFromConfig(loadConfig(env)).filesDir;
@@ -277,14 +261,22 @@ test('write errors: missing binary property, empty file name, a folder as target
 
 test('large files go through the binary store both ways', async () => {
   const store = new BinaryStore({ dataDir: base, inlineLimit: 16 });
-  const node = withBinary(readWriteFileNode, binaryAccessFor(store, 'run-files'));
+  const services = binaryServices(binaryAccessFor(store, 'run-files'));
   const big = Buffer.alloc(5000, 65);
   writeFileSync(join(root, 'big.bin'), big);
-  const { outputs } = await runNode(node, { parameters: { fileSelector: 'big.bin' }, items: [{}] });
+  const { outputs } = await runNode(readWriteFileNode, {
+    parameters: { fileSelector: 'big.bin' },
+    items: [{}],
+    services,
+  });
   const stored = outputs[0][0].binary?.data;
   assert.match(stored?.id ?? '', /^fs:run-files\//);
   assert.equal(stored?.fileSize, 5000);
-  await runNode(node, { parameters: { operation: 'write', fileName: 'copy.bin' }, items: [outputs[0][0]] });
+  await runNode(readWriteFileNode, {
+    parameters: { operation: 'write', fileName: 'copy.bin' },
+    items: [outputs[0][0]],
+    services,
+  });
   assert.ok(readFileSync(join(root, 'copy.bin')).equals(big));
 });
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BinaryAccess } from '../../binary/access.js';
 import { NodeError, NonRetryableError } from '../../engine/errors.js';
+import { binaryServices } from '../../testing/binary-services.js';
 import { runNode } from '../../testing/run-node.js';
 import { httpRequestNode } from '../http-request.node.js';
-import type { AnyNodeDefinition } from '../sdk.js';
 import { contentDispositionFileName } from './response.js';
 import { type Reply, startServer, type TestServer } from './test-server.js';
 
@@ -54,24 +54,6 @@ after(() => server.close());
 
 async function run(parameters: Record<string, unknown>, items: unknown[] = [{}], extra = {}) {
   return runNode(httpRequestNode, { parameters, items, ...extra });
-}
-
-/** Gives the node a binary access, as the engine will once `NodeContext.binary` exists. */
-/** Runs the node with a binary store service that records what goes through `access`. */
-function withBinary(def: AnyNodeDefinition, access: BinaryAccess): AnyNodeDefinition {
-  const store = {
-    put: (content: never, meta: never) => access.put(content, meta),
-    get: access.get,
-    stream: access.stream,
-  };
-  return {
-    ...def,
-    execute: (ctx) =>
-      def.execute({
-        ...ctx,
-        findService: (key: { name: string }) => (key.name === 'binary' ? store : undefined),
-      } as typeof ctx),
-  };
 }
 
 test('responses: text, charset, empty, invalid JSON', async () => {
@@ -163,9 +145,10 @@ test('large downloads go through the binary store as a stream', async () => {
       throw new Error('unused');
     },
   };
-  const { outputs } = await runNode(withBinary(httpRequestNode, access), {
+  const { outputs } = await runNode(httpRequestNode, {
     parameters: { url: `${server.url}/download` },
     items: [{}],
+    services: binaryServices(access),
   });
   assert.deepEqual(stored, [{ size: 100_000, meta: { mimeType: 'application/zip', fileName: 'data.zip' } }]);
   assert.equal(outputs[0][0].binary?.data.id, 'fs:run-test/00000000-0000-0000-0000-000000000001');
