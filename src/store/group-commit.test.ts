@@ -35,8 +35,9 @@ describe('group commit on SQLite', () => {
       write({ statements: [insert(2)] }),
       write({ statements: [insert(1, 'duplicate')] }),
       write({ statements: [insert(3), insert(4)] }),
+      write({ statements: [insert(30), insert(2, 'duplicate')] }),
     ]);
-    assert.deepEqual(batches, [4], 'one batch');
+    assert.deepEqual(batches, [5], 'one batch');
     assert.deepEqual(
       outcomes[0],
       { status: 'fulfilled', value: [{ id: 1 }] },
@@ -52,6 +53,7 @@ describe('group commit on SQLite', () => {
       [1, 2, 3, 4],
     );
     assert.equal((await rows())[0].v, 'x', 'the failed write changed nothing');
+    assert.equal(outcomes[4].status, 'rejected', 'a write fails as a whole: its first insert is undone');
   });
 
   it('skips the rest of a guarded write whose first statement matched nothing', async () => {

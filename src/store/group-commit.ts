@@ -8,8 +8,9 @@
  * timer: a batch is flushed on `setImmediate`, right after the I/O that produced it, and the writes
  * that arrive while a batch is being written make the next one.
  *
- * Each write runs inside its own savepoint: one that throws (a duplicate id) is rolled back alone
- * and rejects alone; the others commit. A write resolves only after its batch has committed.
+ * Each write fails alone: one that throws (a duplicate id) is rolled back and rejects, the others
+ * commit (a batch where a write failed is written again with each write in its own savepoint:
+ * dialects/sqlite-batch.ts). A write resolves only after its batch has committed.
  *
  * Enabled where the dialect gives a batch writer: SQLite, which has one writer anyway.
  * PostgreSQL commits in parallel over its pool, and a batch holding many runs' row locks would make

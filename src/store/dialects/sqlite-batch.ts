@@ -1,6 +1,7 @@
 /**
- * Group commits on SQLite, executed straight on the connection: one `begin immediate`, each write
- * in its own savepoint, one `commit`, all synchronous (better-sqlite3 is).
+ * Group commits on SQLite, executed straight on the connection: one `begin immediate`, the writes,
+ * one `commit`, all synchronous (better-sqlite3 is). When a write fails, the batch is written
+ * again with each write in its own savepoint, so that only that one fails.
  *
  * Why not through Kysely: a Kysely query on a transaction allocates its executor wrappers, a
  * connection-provider closure and a few promises; a webhook run's writes are ~10 statements, and
@@ -22,24 +23,41 @@ export function sqliteBatchWriter(db: Kysely<Database>, connection: SqliteDataba
     return [];
   };
 
-  function writeAll(plans: readonly WritePlan[]): WriteOutcome[] {
-    const outcomes: WriteOutcome[] = [];
-    run('begin immediate');
-    try {
-      for (const plan of plans) {
-        run('savepoint relais_write');
-        try {
-          const [first, ...rest] = plan.statements;
-          const rows = execute(first);
-          if (!(plan.guarded && rows.length === 0)) for (const statement of rest) execute(statement);
-          outcomes.push({ ok: true, rows });
-        } catch (error) {
-          run('rollback to savepoint relais_write');
-          outcomes.push({ ok: false, error });
-        }
+  const write = (plan: WritePlan): unknown[] => {
+    const [first, ...rest] = plan.statements;
+    const rows = execute(first);
+    if (!(plan.guarded && rows.length === 0)) for (const statement of rest) execute(statement);
+    return rows;
+  };
+  /** Each write in its own savepoint: one that throws is rolled back alone and fails alone. */
+  const writeEachAlone = (plans: readonly WritePlan[]): WriteOutcome[] =>
+    plans.map((plan): WriteOutcome => {
+      run('savepoint relais_write');
+      try {
+        return { ok: true, rows: write(plan) };
+      } catch (error) {
+        run('rollback to savepoint relais_write');
+        return { ok: false, error };
+      } finally {
         run('release savepoint relais_write');
       }
+    });
+
+  function writeAll(plans: readonly WritePlan[]): WriteOutcome[] {
+    run('begin immediate');
+    try {
+      let outcomes: WriteOutcome[];
+      try {
+        // Optimistic: a batch where nothing fails needs no savepoints (two statements a write).
+        outcomes = plans.map((plan) => ({ ok: true, rows: write(plan) }));
+      } catch {
+        // Something failed: the batch again from the start, each write alone.
+        run('rollback');
+        run('begin immediate');
+        outcomes = writeEachAlone(plans);
+      }
       run('commit');
+      return outcomes;
     } catch (error) {
       // The commit itself failed (or a savepoint could not be handled): nothing was written.
       try {
@@ -49,7 +67,6 @@ export function sqliteBatchWriter(db: Kysely<Database>, connection: SqliteDataba
       }
       throw error;
     }
-    return outcomes;
   }
 
   return (plans) => db.connection().execute(async () => writeAll(plans));
