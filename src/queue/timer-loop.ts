@@ -55,6 +55,7 @@ export class TimerLoop {
   private readonly inFlight = new Set<Promise<boolean>>();
   private readonly completed: string[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  private flushScheduled = false;
   /** Timers due up to here (ms on the loop's clock) were handed to `prepare`; the pass running. */
   private preparedUntil = Number.NEGATIVE_INFINITY;
   private preparing: Promise<number> | undefined;
@@ -154,7 +155,13 @@ export class TimerLoop {
     this.inFlight.add(handled);
     void handled.then(() => {
       this.inFlight.delete(handled);
-      if (!this.stopped && this.completed.length > 0) setImmediate(() => void this.flushCompleted());
+      // One flush for the handlers finished in this turn (thousands when a burst falls due).
+      if (this.stopped || this.completed.length === 0 || this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.flushCompleted();
+      });
     });
     return handled;
   }
