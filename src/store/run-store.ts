@@ -68,6 +68,7 @@ export interface RelaisRunStore extends RunStore, RunStatsQueries, RunSlotQuerie
    * conditional DELETE, so a run that starts meanwhile is never deleted under its driver).
    */
   deleteRun(id: string): Promise<DeleteRunResult>;
+  prefetch(ids: readonly string[]): Promise<void>;
 }
 
 export function createRunStore(dialect: StoreDialect): RelaisRunStore {
@@ -171,16 +172,13 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
       return (await readRun(id)) ?? null;
     },
 
-    // Where rows carry JSON as text, each read parses its own copy of what was read ahead; on
-    // PostgreSQL the driver hands out parsed objects, which reads would then share.
-    ...(dialect.caps.jsonColumnType === 'text' && {
-      async prefetch(ids: readonly string[]): Promise<void> {
-        await ahead.fill(ids, async (chunk) => {
-          const [runs, steps] = await Promise.all([readRunRows(chunk), readStepRows(chunk)]);
-          return new Map([...runs].map(([id, run]) => [id, { run, steps: steps.get(id) ?? [] }]));
-        });
-      },
-    }),
+    // Rows carry JSON as text on both dialects: each read parses its own copy of what was read ahead.
+    async prefetch(ids: readonly string[]): Promise<void> {
+      await ahead.fill(ids, async (chunk) => {
+        const [runs, steps] = await Promise.all([readRunRows(chunk), readStepRows(chunk)]);
+        return new Map([...runs].map(([id, run]) => [id, { run, steps: steps.get(id) ?? [] }]));
+      });
+    },
 
     async transition(id, expectedVersion, to, patch = {}): Promise<TransitionResult> {
       const sources = allowedSources(to);

@@ -327,11 +327,11 @@ function sortById(rows: Record<string, unknown>[]): Record<string, unknown>[] {
 
 /** A stored row as JSON: `_id`, the columns in table order, then the other system columns. */
 export function decodeRow(scope: RowScope, raw: Record<string, unknown>): TableRow {
-  const { dialect, table } = scope;
-  const row: Record<string, unknown> = { _id: decode(dialect, 'id', raw._id) };
-  for (const c of table.columns) row[c.name] = decode(dialect, c.type, raw[c.name]);
-  row._created_at = decode(dialect, 'date', raw._created_at);
-  row._updated_at = decode(dialect, 'date', raw._updated_at);
+  const { table } = scope;
+  const row: Record<string, unknown> = { _id: decode('id', raw._id) };
+  for (const c of table.columns) row[c.name] = decode(c.type, raw[c.name]);
+  row._created_at = decode('date', raw._created_at);
+  row._updated_at = decode('date', raw._updated_at);
   row._run_id = raw._run_id ?? null;
   return row as TableRow;
 }

@@ -132,7 +132,7 @@ export function encode(dialect: DialectName, kind: ColumnKind, value: unknown): 
 }
 
 /** The JSON form of a stored value (dates as ISO strings). */
-export function decode(dialect: DialectName, kind: ColumnKind, raw: unknown): unknown {
+export function decode(kind: ColumnKind, raw: unknown): unknown {
   if (raw === null || raw === undefined) return null;
   switch (kind) {
     case 'id':
@@ -144,8 +144,8 @@ export function decode(dialect: DialectName, kind: ColumnKind, raw: unknown): un
     case 'date':
       return (raw instanceof Date ? raw : new Date(Number(raw))).toISOString();
     case 'json':
-      // pg parses json columns itself (a stored JSON string comes back as that string); SQLite hands back the text.
-      return dialect === 'sqlite' ? JSON.parse(raw as string) : raw;
+      // Both dialects hand back the text (dialects/postgres.ts: `jsonAsText`).
+      return JSON.parse(raw as string);
     default:
       return raw;
   }

@@ -3,6 +3,7 @@
  * machine"). Several processes share one database; timers are claimed with SKIP LOCKED.
  */
 import { Kysely, PostgresDialect } from 'kysely';
+import type { CustomTypesConfig } from 'pg';
 import type { Database } from '../schema.js';
 import { preparedStatements } from './postgres-prepared.js';
 import {
@@ -25,12 +26,16 @@ export const postgresCapabilities: DialectCapabilities = {
   oneStatementCommit: true,
 };
 
-/** `pg` parses json and timestamptz columns itself (JSON.parse, Date), so reading is mostly identity. */
+/**
+ * JSON columns come back as text (`jsonAsText`), as on SQLite: the store parses each value when it
+ * reads it, so rows read ahead of time (read-ahead.ts) give every reader a copy of its own. Dates
+ * are copied for the same reason (pg makes a Date of each timestamptz).
+ */
 export const postgresCodec: ValueCodec = {
   date: (value) => checkDate(value),
-  readDate: (raw) => (raw instanceof Date ? raw : new Date(raw as string)),
+  readDate: (raw) => new Date(raw instanceof Date ? raw.getTime() : (raw as string)),
   json: toJsonText,
-  readJson: <T>(raw: unknown) => raw as T,
+  readJson: <T>(raw: unknown) => JSON.parse(raw as string) as T,
   bool: (value) => value,
   readBool: (raw) => raw === true,
 };
@@ -52,9 +57,17 @@ export async function openPostgres(opts: PostgresOptions): Promise<StoreDialect>
   }
   // Loaded here: an embedded (SQLite) process never loads the PostgreSQL driver.
   const { default: pg } = await import('pg');
+  // json columns as their text: pg would parse them itself, into objects a cache would share.
+  const jsonAsText: CustomTypesConfig = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === pg.types.builtins.JSON
+        ? (text: string) => text
+        : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+  };
   const pool = new pg.Pool({
     connectionString: opts.databaseUrl,
     max: opts.poolSize ?? 10,
+    types: jsonAsText,
     // Every pooled connection resolves unqualified table names in the store's schema first.
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
