@@ -23,6 +23,13 @@ export function sqliteBatchWriter(db: Kysely<Database>, connection: SqliteDataba
     return [];
   };
 
+  const rollback = () => {
+    try {
+      run('rollback');
+    } catch {
+      // Already rolled back by SQLite itself (a failed statement or commit may end the transaction).
+    }
+  };
   const write = (plan: WritePlan): unknown[] => {
     const [first, ...rest] = plan.statements;
     const rows = execute(first);
@@ -51,8 +58,9 @@ export function sqliteBatchWriter(db: Kysely<Database>, connection: SqliteDataba
         // Optimistic: a batch where nothing fails needs no savepoints (two statements a write).
         outcomes = plans.map((plan) => ({ ok: true, rows: write(plan) }));
       } catch {
-        // Something failed: the batch again from the start, each write alone.
-        run('rollback');
+        // Something failed: the batch again from the start, each write alone (and with its own
+        // error, should the failure have ended the transaction already: disk full, I/O).
+        rollback();
         run('begin immediate');
         outcomes = writeEachAlone(plans);
       }
@@ -60,11 +68,7 @@ export function sqliteBatchWriter(db: Kysely<Database>, connection: SqliteDataba
       return outcomes;
     } catch (error) {
       // The commit itself failed (or a savepoint could not be handled): nothing was written.
-      try {
-        run('rollback');
-      } catch {
-        // Already rolled back by SQLite itself (a failed commit may end the transaction).
-      }
+      rollback();
       throw error;
     }
   }
