@@ -70,7 +70,7 @@ export class EmbeddedQueue implements RunQueue {
   private readonly driving = new Set<string>();
   private readonly inFlight = new Map<string, Promise<RunOutcome>>();
   private readonly slots: ConcurrencySlots;
-  private readonly versions = new Map<string, Workflow>();
+  private readonly versions = new Map<string, Promise<Workflow | null>>();
   private readonly driverFailures = new Map<string, number>();
   private readonly clock: Clock;
   private active = 0;
@@ -186,14 +186,25 @@ export class EmbeddedQueue implements RunQueue {
     const cacheKey = current
       ? `${run.workflowId}\u0000${current.createdAt.getTime()}\u0000${run.workflowVersion}`
       : undefined;
-    const cached = cacheKey ? this.versions.get(cacheKey) : undefined;
-    const doc = cached ?? (await this.opts.workflows.getWorkflowVersion(run.workflowId, run.workflowVersion));
+    let reading = cacheKey ? this.versions.get(cacheKey) : undefined;
+    if (!reading) {
+      reading = this.opts.workflows.getWorkflowVersion(run.workflowId, run.workflowVersion);
+      // The read itself is cached: the runs of a burst ask for the same version all at once.
+      if (cacheKey) {
+        const read = reading;
+        if (this.versions.size >= VERSION_CACHE) this.versions.delete(this.versions.keys().next().value!);
+        this.versions.set(cacheKey, read);
+        const forget = () => {
+          if (this.versions.get(cacheKey) === read) this.versions.delete(cacheKey);
+        };
+        read.then((doc) => {
+          if (!doc) forget();
+        }, forget);
+      }
+    }
+    const doc = await reading;
     if (!doc)
       throw new Error(`Workflow ${run.workflowId} v${run.workflowVersion} of run ${run.id} not found`);
-    if (cacheKey && !cached) {
-      if (this.versions.size >= VERSION_CACHE) this.versions.delete(this.versions.keys().next().value!);
-      this.versions.set(cacheKey, doc);
-    }
     return { workflow: doc, active: current?.active ?? false };
   }
 

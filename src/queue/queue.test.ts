@@ -148,6 +148,36 @@ describe('embedded queue', () => {
     assert.deepEqual(reads, ids, 'each read once');
   });
 
+  test('runs of one version read its document once, however many start together; a failed read is not kept', async () => {
+    const { store, engine } = await setup();
+    let reads = 0;
+    let failNext = false;
+    const workflows = {
+      getWorkflowHead: (id: string) => store.workflows.getWorkflowHead(id),
+      getWorkflowVersion: async (id: string, version: number) => {
+        reads++;
+        if (failNext) {
+          failNext = false;
+          throw new Error('the database went away');
+        }
+        return store.workflows.getWorkflowVersion(id, version);
+      },
+    };
+    const queue = new EmbeddedQueue({ engine, runs: store.runs, workflows, concurrency: 4 });
+    const { workflow } = await saved(store, 'wf-v', doc('version once', 'noOp'));
+    const create = () => engine.create({ workflow, workflowId: 'wf-v', workflowVersion: 1, mode: 'manual' });
+    const runs = [await create(), await create(), await create()];
+    const outcomes = await Promise.all(runs.map((r) => queue.submit({ runId: r.id })));
+    for (const outcome of outcomes) assert.equal(outcome.run.status, 'succeeded');
+    assert.equal(reads, 1, 'one read for the three');
+
+    const other = new EmbeddedQueue({ engine, runs: store.runs, workflows, concurrency: 4 });
+    failNext = true;
+    await assert.rejects(other.submit({ runId: (await create()).id }), /went away/);
+    assert.equal((await other.submit({ runId: (await create()).id })).run.status, 'succeeded');
+    assert.equal(reads, 3, 'read again after the failure');
+  });
+
   test('close() refuses new work and waits for the active runs', async () => {
     const { store, engine, queue } = await setup(1);
     const { workflow } = await saved(store, 'wf-c', doc('close', 'gate'));
