@@ -10,7 +10,7 @@ import { until } from '../testing/until.js';
 import { EmbeddedQueue } from './embedded.js';
 import { recoverRuns } from './recovery.js';
 import { dayWaitNode, gateNode } from './test-nodes.js';
-import { TimerLoop } from './timer-loop.js';
+import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
 
 const { node: gateNodeDef, gates, started } = gateNode('gate');
 const sleepNode = dayWaitNode('sleepDay');
@@ -28,6 +28,21 @@ async function setup(concurrency = 4) {
   const engine = new Engine({ runs: store.runs, registry, clock, timers: store.timers });
   const queue = new EmbeddedQueue({ engine, runs: store.runs, workflows: store.workflows, concurrency });
   return { store, clock, engine, queue };
+}
+
+/** A timer loop whose resumes go through `queue`, as the runtime wires it. */
+function resumingLoop(
+  { store, clock, queue }: { store: Store; clock: ManualClock; queue: EmbeddedQueue },
+  prepare?: TimerLoopOptions['prepare'],
+): TimerLoop {
+  return new TimerLoop({
+    timers: store.timers,
+    clock,
+    handlers: {
+      resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
+    },
+    prepare,
+  });
 }
 
 function doc(name: string, middle: string, max?: number): WorkflowInput {
@@ -205,13 +220,7 @@ describe('timers and recovery', () => {
   test('a timed wait fires once when due, through the timer loop, and the run finishes', async () => {
     const { store, clock, engine, queue } = await setup();
     const { workflow } = await saved(store, 'wf-w', doc('wait', 'sleepDay'));
-    const loop = new TimerLoop({
-      timers: store.timers,
-      clock,
-      handlers: {
-        resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
-      },
-    });
+    const loop = resumingLoop({ store, clock, queue });
     const { run } = await engine.start({ workflow, workflowId: 'wf-w', workflowVersion: 1, mode: 'manual' });
     assert.equal(run.status, 'waiting');
     assert.equal(await store.timers.countPending(), 1);
@@ -298,14 +307,12 @@ describe('timers and recovery', () => {
   test('a resume read ahead runs as usual; a run canceled after it was read ahead is not resumed', async () => {
     const { store, clock, engine, queue } = await setup();
     const { workflow } = await saved(store, 'wf-p', doc('prefetched', 'sleepDay'));
-    const loop = new TimerLoop({
-      timers: store.timers,
-      clock,
-      handlers: {
-        resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
+    const loop = resumingLoop(
+      { store, clock, queue },
+      {
+        resume: (timers) => store.runs.prefetch(timers.map((t) => t.runId!)),
       },
-      prepare: { resume: (timers) => store.runs.prefetch!(timers.map((t) => t.runId!)) },
-    });
+    );
     const start = () => engine.start({ workflow, workflowId: 'wf-p', workflowVersion: 1, mode: 'manual' });
     const resumed = (await start()).run;
     const canceled = (await start()).run;
