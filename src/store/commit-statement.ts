@@ -18,7 +18,8 @@ import type { DialectCapabilities } from './dialects/types.js';
 import { rowBinder } from './insert-statement.js';
 import type { Database } from './schema.js';
 
-type Kind = 'text' | 'integer' | 'date' | 'json';
+/** How a column is typed in a statement whose placeholders PostgreSQL cannot type from a table. */
+export type ColumnKind = 'text' | 'integer' | 'date' | 'json';
 
 /** Columns written by `stepToRows`, in the order the rows are bound, with their kind. */
 export const STEP_COLUMN_KINDS = {
@@ -36,14 +37,21 @@ export const STEP_COLUMN_KINDS = {
   sources: 'json',
   error: 'json',
   logs: 'json',
-} as const satisfies Record<keyof Database['steps'] & string, Kind>;
+} as const satisfies Record<keyof Database['steps'] & string, ColumnKind>;
 
 export const DATA_COLUMN_KINDS = {
   run_id: 'text',
   seq: 'integer',
   input: 'json',
   output: 'json',
-} as const satisfies Record<keyof Database['step_data'] & string, Kind>;
+} as const satisfies Record<keyof Database['step_data'] & string, ColumnKind>;
+
+/** The SQL type of each kind of column on a dialect. */
+export function columnTypes(
+  caps: Pick<DialectCapabilities, 'dateColumnType' | 'jsonColumnType'>,
+): Record<ColumnKind, string> {
+  return { text: 'text', integer: 'integer', date: caps.dateColumnType, json: caps.jsonColumnType };
+}
 
 export type StepRow = Insertable<Database['steps']>;
 export type StepDataRow = Insertable<Database['step_data']>;
@@ -60,12 +68,7 @@ export function oneStatementCommit(
   steps: readonly StepRow[],
   data: readonly StepDataRow[],
 ) => CompiledQuery<{ version: number }> {
-  const typeOf: Record<Kind, string> = {
-    text: 'text',
-    integer: 'integer',
-    date: caps.dateColumnType,
-    json: caps.jsonColumnType,
-  };
+  const typeOf = columnTypes(caps);
   const shapes = new Map<string, string>();
   const bindSteps = rowBinder(Object.keys(STEP_COLUMN_KINDS), 'one-statement commit');
   const bindData = rowBinder(Object.keys(DATA_COLUMN_KINDS), 'one-statement commit');
@@ -74,7 +77,7 @@ export function oneStatementCommit(
   function insert(
     name: string,
     table: string,
-    kinds: Record<string, Kind>,
+    kinds: Record<string, ColumnKind>,
     rows: number,
     first: number,
   ): string {

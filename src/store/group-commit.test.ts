@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { openSqlite } from './dialects/sqlite.js';
 import type { StoreDialect } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
@@ -20,10 +20,10 @@ describe('group commit on SQLite', () => {
     dialect = openSqlite({ memory: true });
     await sql`create table t (id integer primary key, v text not null)`.execute(dialect.db);
     const batchWriter = dialect.batchWriter as BatchWriter;
-    write = groupCommit(dialect.db, (plans) => {
+    write = groupCommit((plans) => {
       batches.push(plans.length);
       return batchWriter(plans);
-    });
+    }, false);
   });
   after(() => dialect.db.destroy());
 
@@ -107,5 +107,35 @@ describe('group commit on SQLite', () => {
       [21],
       'the rollback took only its own write',
     );
+  });
+});
+
+describe('group commit with concurrent batches (PostgreSQL)', () => {
+  it('writes a batch while the one before is still being written', async () => {
+    const batches: { size: number; done(): void }[] = [];
+    const write = groupCommit(
+      (plans) =>
+        new Promise((resolve) =>
+          batches.push({
+            size: plans.length,
+            done: () => resolve(plans.map((_, i) => ({ ok: true, rows: [{ i }] }))),
+          }),
+        ),
+      true,
+    );
+    const plan = { statements: [CompiledQuery.raw('select 1')] };
+    const first = [write(plan), write(plan)];
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = write(plan);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      batches.map((b) => b.size),
+      [2, 1],
+      'the second batch went out before the first was written',
+    );
+    batches[1].done();
+    assert.deepEqual(await second, [{ i: 0 }]);
+    batches[0].done();
+    assert.deepEqual(await Promise.all(first), [[{ i: 0 }], [{ i: 1 }]]);
   });
 });

@@ -1,25 +1,21 @@
 /**
- * Group commit: writes that arrive during the same turn of the event loop share one transaction.
+ * Group commit: writes that arrive during the same turn of the event loop are written together.
  *
- * On SQLite a commit costs far more than the statements in it (the WAL frames of every page touched,
- * written once per commit), and the run store commits for every run that is created or moves. Under
- * load many runs are created and finish in the same turn — one per HTTP request read in that turn —
- * so they are written together: one commit for all of them instead of one each. Nobody waits for a
- * timer: a batch is flushed on `setImmediate`, right after the I/O that produced it, and the writes
- * that arrive while a batch is being written make the next one.
+ * The run store writes for every run that is created or moves, and under load many runs are
+ * created and move in the same turn (one per HTTP request read in that turn, a hundred resumes
+ * read by one query). Nobody waits for a timer: a batch is flushed on `setImmediate`, right after
+ * the I/O that produced it. How a batch is written is the dialect's (its `batchWriter`):
+ * - SQLite: one transaction (dialects/sqlite-batch.ts). A commit costs far more than the
+ *   statements in it (the WAL frames of every page touched, written once per commit), and there
+ *   is one writer anyway: the writes that arrive while a batch is written make the next one.
+ * - PostgreSQL: the run commits of the batch in one statement (dialects/postgres-batch.ts), each
+ *   other write on its own. Batches do not wait for each other (`concurrentBatches`): the pool
+ *   writes in parallel, and one long write must not hold back the others.
  *
- * Each write fails alone: one that throws (a duplicate id) is rolled back and rejects, the others
- * commit (a batch where a write failed is written again with each write in its own savepoint:
- * dialects/sqlite-batch.ts). A write resolves only after its batch has committed.
- *
- * Enabled where the dialect gives a batch writer: SQLite, which has one writer anyway.
- * PostgreSQL commits in parallel over its pool, and a batch holding many runs' row locks would make
- * deadlocks between processes possible, so there each write keeps its own transaction (a run's
- * commit, one statement: commit-statement.ts).
+ * Each write fails alone: one that throws (a duplicate id) rejects, the others are written. A
+ * write resolves only once it is committed.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
-import { type BatchWriter, executePlan, type WritePlan } from './write-plan.js';
+import type { BatchWriter, WritePlan } from './write-plan.js';
 
 interface Queued {
   plan: WritePlan;
@@ -30,25 +26,16 @@ interface Queued {
 /** Runs a write; resolves with the rows of its first statement once it has committed. */
 export type GroupCommit = (plan: WritePlan) => Promise<unknown[]>;
 
-/**
- * With `batchWriter` (the dialect's, SQLite: dialects/sqlite-batch.ts) writes are grouped;
- * without it each write is its own transaction, or a single statement.
- */
-export function groupCommit(db: Kysely<Database>, batchWriter?: BatchWriter): GroupCommit {
-  if (!batchWriter) {
-    return (plan) =>
-      plan.statements.length === 1
-        ? executePlan(db, plan)
-        : db.transaction().execute((trx) => executePlan(trx, plan));
-  }
-  const writeBatch = batchWriter;
+/** `concurrent`: a batch is written while earlier ones still are (see the header). */
+export function groupCommit(writeBatch: BatchWriter, concurrent: boolean): GroupCommit {
   let queue: Queued[] = [];
+  /** A batch is being written; with `concurrent`, it does not hold back the next. */
   let writing = false;
 
   function flush(): void {
     const batch = queue;
     queue = [];
-    writing = true;
+    writing = !concurrent;
     writeBatch(batch.map((queued) => queued.plan))
       .then(
         (outcomes) =>
@@ -63,6 +50,7 @@ export function groupCommit(db: Kysely<Database>, batchWriter?: BatchWriter): Gr
         },
       )
       .finally(() => {
+        if (concurrent) return;
         writing = false;
         if (queue.length > 0) flush();
       });

@@ -73,7 +73,7 @@ export interface RelaisRunStore extends RunStore, RunStatsQueries, RunSlotQuerie
 
 export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const { db, codec } = dialect;
-  const write = groupCommit(db, dialect.batchWriter);
+  const write = groupCommit(dialect.batchWriter, dialect.caps.concurrentBatches);
   const insertRun = insertStatement(db, 'runs', RUN_COLUMNS);
   const insertSteps = insertStatement(db, 'steps', STEP_COLUMNS);
   const insertStepData = insertStatement(db, 'step_data', DATA_COLUMNS);
@@ -124,22 +124,23 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     });
     const checkpoint = codec.json(change.checkpoint);
     const currentNode = change.steps.at(-1)?.nodeName;
-    const move = moveRunQuery(id, expectedVersion, [change.from], {
+    const set = {
       ...patchColumns(codec, change.patch ?? {}),
       checkpoint,
       ...(currentNode !== undefined && { current_node: currentNode }),
       status: change.to,
-    });
+    };
+    const move = moveRunQuery(id, expectedVersion, [change.from], set);
     const payloads = (of: typeof rows) => of.flatMap((r) => (r.data ? [r.data] : []));
     let version: number | null;
     if (commitStatement && rows.length > 0 && rows.length <= STEP_ROWS_PER_INSERT) {
-      // PostgreSQL: the UPDATE and the INSERTs it guards in one statement, one round trip.
-      const statement = commitStatement(
-        move,
-        rows.map((r) => r.meta),
-        payloads(rows),
-      );
-      version = movedTo(await written(id, write({ statements: [statement] })));
+      // PostgreSQL: the UPDATE and the INSERTs it guards in one statement, one round trip; as
+      // `commit`, the same rows for a statement shared with the other commits of the turn.
+      const steps = rows.map((r) => r.meta);
+      const data = payloads(rows);
+      const statement = commitStatement(move, steps, data);
+      const commit = { id, expectedVersion, from: change.from, set, steps, data };
+      version = movedTo(await written(id, write({ statements: [statement], commit })));
     } else {
       // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at the
       // same version the second re-reads the bumped version and matches nothing. Refused, it

@@ -292,6 +292,56 @@ export function runTests(fixture: StoreFixture): void {
       assert.deepEqual(run?.checkpoint, checkpoint('C'));
     }));
 
+  it('commits of many runs in one turn each move or fail alone, as they would one by one', () =>
+    withStore(fixture, async ({ runs }) => {
+      const ids = ['a', 'b', 'c', 'd', 'e'];
+      for (const id of ids) await runs.createRun(newRun(id, { status: 'running' }));
+      await runs.recordStep('d', 1, step('d', 0), checkpoint());
+      // Text that JSON, SQL and array literals each escape: quotes, backslashes, braces, NUL.
+      const tricky = { q: 'say "hi" \\ {a,b} \u0000 Zoë ✓', nested: [null, { 'k"': 'v' }] };
+      const ending = (id: string, seq: number) => ({
+        from: 'running' as const,
+        to: 'succeeded' as const,
+        steps: [step(id, seq, { output: [[{ json: tricky }]], error: null, logs: ['é "x"'] })],
+        checkpoint: checkpoint(`after ${id}`),
+        patch: { finishedAt: at(1000 + seq) },
+      });
+      const outcomes = await Promise.allSettled([
+        runs.commit('a', 1, ending('a', 0)),
+        runs.commit('b', 7, ending('b', 0)), // stale
+        runs.commit('c', 1, ending('c', 0)),
+        runs.commit('d', 2, ending('d', 0)), // its step 0 exists: the write fails
+        runs.commit('e', 1, { ...ending('e', 0), to: 'waiting', patch: { waitTill: at(5000) } }),
+        runs.commit('a', 1, ending('a', 1)), // the same run twice in a turn: one of the two wins
+      ]);
+      const value = (i: number) => (outcomes[i] as PromiseFulfilledResult<unknown>).value;
+      assert.deepEqual(value(1), { ok: false, reason: 'stale', status: 'running' });
+      assert.deepEqual(value(2), { ok: true, version: 2 });
+      assert.equal(outcomes[3].status, 'rejected', 'a step already written fails its commit');
+      assert.deepEqual(value(4), { ok: true, version: 2 });
+      const a = [value(0), value(5)] as { ok: boolean }[];
+      assert.equal(a.filter((r) => r.ok).length, 1, 'one commit of run a wins, the other is stale');
+
+      const c = await runs.getRun('c');
+      assert.equal(c?.status, 'succeeded');
+      assert.equal(c?.finishedAt?.getTime(), at(1000).getTime());
+      assert.deepEqual(c?.checkpoint, checkpoint('after c'));
+      assert.deepEqual(await runs.listSteps('c'), ending('c', 0).steps, 'payloads exactly as given');
+      const e = await runs.getRun('e');
+      assert.equal(e?.status, 'waiting');
+      assert.equal(e?.waitTill?.getTime(), at(5000).getTime());
+      assert.deepEqual(await runs.listSteps('b'), [], 'a refused commit writes no step');
+      assert.equal((await runs.getRun('b'))?.status, 'running');
+      assert.deepEqual(
+        (await runs.listSteps('d')).map((s) => s.nodeName),
+        ['Node 0'],
+        'the failed commit wrote nothing',
+      );
+      assert.equal((await runs.getRun('d'))?.version, 2);
+      assert.equal((await runs.listSteps('a')).length, 1);
+      assert.equal((await runs.getRun('a'))?.version, 2);
+    }));
+
   it('lists runs by status oldest first, with a limit', () =>
     withStore(fixture, async ({ runs }) => {
       const order = [3, 1, 4, 0, 2];

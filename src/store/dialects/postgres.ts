@@ -5,6 +5,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type { CustomTypesConfig } from 'pg';
 import type { Database } from '../schema.js';
+import { postgresBatchWriter } from './postgres-batch.js';
 import { preparedStatements } from './postgres-prepared.js';
 import {
   checkDate,
@@ -24,6 +25,7 @@ export const postgresCapabilities: DialectCapabilities = {
   dateColumnType: 'timestamptz',
   boolColumnType: 'boolean',
   oneStatementCommit: true,
+  concurrentBatches: true,
 };
 
 /**
@@ -85,5 +87,6 @@ export async function openPostgres(opts: PostgresOptions): Promise<StoreDialect>
     migratorProps: opts.schema ? { migrationTableSchema: opts.schema } : {},
     withMigrationLock: (migrate) => migrate(),
     async reclaimSpace() {},
+    batchWriter: postgresBatchWriter(db, postgresCapabilities),
   };
 }

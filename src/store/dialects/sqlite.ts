@@ -25,6 +25,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   boolColumnType: 'integer',
   // No INSERT or UPDATE inside a WITH; group commit already shares the transaction.
   oneStatementCommit: false,
+  concurrentBatches: false,
 };
 
 export const sqliteCodec: ValueCodec = {

@@ -20,6 +20,11 @@ export interface DialectCapabilities {
   boolColumnType: 'integer' | 'boolean';
   /** A run's commit is one statement of data-modifying CTEs (see commit-statement.ts for why). */
   oneStatementCommit: boolean;
+  /**
+   * Group commits are written while earlier ones still are (PostgreSQL, over its pool). SQLite has
+   * one writer: a batch is one transaction on its one connection, written after the one before.
+   */
+  concurrentBatches: boolean;
 }
 
 /** Converts JS values to what the driver binds and back. The only place raw column shapes are known. */
@@ -48,10 +53,11 @@ export interface StoreDialect {
   /** Gives freed pages back to the file system after pruning (SQLite); PostgreSQL's autovacuum does it. */
   reclaimSpace(): Promise<void>;
   /**
-   * Executes group commits: run writes of one event-loop turn share a transaction (SQLite only:
-   * see group-commit.ts for why). Absent: each write is its own transaction.
+   * Executes group commits, the run writes of one event-loop turn (group-commit.ts): in one
+   * transaction on SQLite (dialects/sqlite-batch.ts), the run commits in one statement on
+   * PostgreSQL (dialects/postgres-batch.ts).
    */
-  batchWriter?: BatchWriter;
+  batchWriter: BatchWriter;
 }
 
 /** JSON text of a value, in one helper for both dialects. */
