@@ -48,7 +48,9 @@ describe('PostgreSQL group commits', { skip: url ? false : 'RELAIS_TEST_DATABASE
   const ending = (id: string, seq = 0): RunCommit => ({
     from: 'running',
     to: 'succeeded',
-    steps: [step(id, seq, { output: [[{ json: { quote: 'a "b" \\ {c}', id } }]] })],
+    steps: [
+      step(id, seq, { output: [[{ json: { quote: 'a "b" \\ {c} \u0000 Zoë ✓ 😀', id, none: null } }]] }),
+    ],
     checkpoint: checkpoint(id),
     patch: { finishedAt: at(seq) },
   });
