@@ -1,0 +1,73 @@
+/**
+ * The commits statement's SQL and bindings (what it writes on PostgreSQL, and how often it is sent,
+ * is in dialects/postgres-batch.test.ts and the store conformance suite).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type BatchableCommit, commitsStatement } from './commit-batch.js';
+
+const build = commitsStatement({ dateColumnType: 'timestamptz', jsonColumnType: 'json' });
+const when = new Date('2026-01-02T03:04:05.006Z');
+
+function commit(id: string, steps = 1): BatchableCommit {
+  return {
+    id,
+    expectedVersion: 3,
+    from: 'running',
+    set: { finished_at: when, checkpoint: '{"stack":[]}', status: 'succeeded' },
+    steps: Array.from({ length: steps }, (_, seq) => ({
+      run_id: id,
+      seq,
+      node_id: 'n',
+      node_name: 'N',
+      node_type: 'noOp',
+      run_index: 0,
+      status: 'succeeded',
+      started_at: when,
+      finished_at: when,
+      input_count: 1,
+      output_counts: '[1]',
+      sources: '[]',
+      error: null,
+      logs: '[]',
+    })),
+    data: [{ run_id: id, seq: 0, input: '[]', output: null }],
+  };
+}
+
+test('one text per shape, whatever the number of runs and steps; typed arrays in column order', () => {
+  const one = build([commit('b')]);
+  const many = build([commit('c', 3), commit('a', 2), commit('b')]);
+  assert.equal(one.sql, many.sql);
+  assert.match(
+    many.sql,
+    /^with "v" as \(select \* from unnest\(\$1::text\[\], \$2::integer\[\], \$3::text\[\], \$4::timestamptz\[\], \$5::json\[\], \$6::text\[\]\)/,
+  );
+  assert.match(
+    many.sql,
+    /update "runs" set "finished_at" = "v"."finished_at", "checkpoint" = "v"."checkpoint", "status" = "v"."status", "version" = "runs"."version" \+ 1/,
+  );
+  const [ids, expected, from, finished, checkpoints, statuses, stepRunIds, seqs] =
+    many.parameters as unknown[][];
+  assert.deepEqual(ids, ['a', 'b', 'c'], 'sorted by run id: two statements lock shared runs in one order');
+  assert.deepEqual(expected, [3, 3, 3]);
+  assert.deepEqual(from, ['running', 'running', 'running']);
+  assert.deepEqual(finished, [when, when, when]);
+  assert.deepEqual(checkpoints, ['{"stack":[]}', '{"stack":[]}', '{"stack":[]}']);
+  assert.deepEqual(statuses, ['succeeded', 'succeeded', 'succeeded']);
+  assert.deepEqual(stepRunIds, ['a', 'a', 'b', 'c', 'c', 'c'], 'the steps of the sorted runs, in order');
+  assert.deepEqual(seqs, [0, 1, 0, 0, 1, 2]);
+  const outputs = many.parameters.at(-1) as unknown[];
+  assert.deepEqual(outputs, [null, null, null], 'a missing value binds NULL');
+  assert.equal(many.parameters.length, 6 + 14 + 4);
+});
+
+test('another set of run columns is another text; a column without a kind is refused', () => {
+  const waiting = build([{ ...commit('a'), set: { wait_till: when, checkpoint: '{}', status: 'waiting' } }]);
+  assert.notEqual(waiting.sql, build([commit('a')]).sql);
+  assert.match(waiting.sql, /"wait_till" = "v"."wait_till"/);
+  assert.throws(
+    () => build([{ ...commit('a'), set: { ...commit('a').set, retry_of: 'x' } as BatchableCommit['set'] }]),
+    /run column 'retry_of' has no kind/,
+  );
+});
