@@ -108,6 +108,32 @@ describe('PostgreSQL group commits', { skip: url ? false : 'RELAIS_TEST_DATABASE
     assert.equal(alone().length, 2, 'then each alone');
   });
 
+  test('two processes committing the same runs at once: each run moves once, no write fails', async () => {
+    const other = await openStore({ databaseUrl: url, schema });
+    try {
+      const ids = Array.from({ length: 40 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+      await running(ids);
+      // Opposite orders: the statements still lock the runs they share in one order (by id).
+      const outcomes = await Promise.allSettled([
+        ...ids.map((id) => store.runs.commit(id, 1, ending(id))),
+        ...[...ids].reverse().map((id) => other.runs.commit(id, 1, ending(id, 1))),
+      ]);
+      assert.deepEqual(
+        outcomes.filter((o) => o.status === 'rejected'),
+        [],
+      );
+      const ok = outcomes.map((o) => (o as PromiseFulfilledResult<{ ok: boolean }>).value.ok);
+      for (let i = 0; i < ids.length; i++) {
+        assert.equal(Number(ok[i]) + Number(ok[2 * ids.length - 1 - i]), 1, `${ids[i]} moved once`);
+        assert.equal((await store.runs.listSteps(ids[i])).length, 1);
+      }
+      assert.equal(shared().length, 2, 'one statement per process');
+      assert.equal(alone().length, 0, 'neither failed (a deadlock would): none was written again alone');
+    } finally {
+      await other.close();
+    }
+  });
+
   test('other shapes, the same run twice and more runs than a statement holds make more statements', async () => {
     const ids = Array.from(
       { length: MAX_RUNS_PER_STATEMENT + 4 },
