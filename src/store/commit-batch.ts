@@ -49,6 +49,11 @@ export interface BatchableCommit {
   data: readonly StepDataRow[];
 }
 
+/** What commits sharing one statement have in common: the run columns they set. */
+export function shapeOf(commit: BatchableCommit): string {
+  return Object.keys(commit.set).join(',');
+}
+
 /**
  * `(commits) => statement` returning `(id, version)` of each run that moved; the text depends only
  * on the shape (the run columns set), so it is built once per shape. The commits are bound sorted
@@ -116,9 +121,9 @@ export function commitsStatement(
   };
 
   return (commits) => {
-    const set = Object.keys(commits[0].set) as RunSetColumn[];
-    const shape = set.join(',');
+    const shape = shapeOf(commits[0]);
     let text = texts.get(shape);
+    const set = Object.keys(commits[0].set) as RunSetColumn[];
     if (!text) {
       text = textOf(set);
       texts.set(shape, text);

@@ -35,6 +35,7 @@ import {
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
 import type { Database } from './schema.js';
+import type { WritePlan } from './write-plan.js';
 
 export interface RunListQuery {
   workflowId?: string;
@@ -130,22 +131,28 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
       ...(currentNode !== undefined && { current_node: currentNode }),
       status: change.to,
     };
-    const move = moveRunQuery(id, expectedVersion, [change.from], set);
     const payloads = (of: typeof rows) => of.flatMap((r) => (r.data ? [r.data] : []));
     let version: number | null;
     if (commitStatement && rows.length > 0 && rows.length <= STEP_ROWS_PER_INSERT) {
       // PostgreSQL: the UPDATE and the INSERTs it guards in one statement, one round trip; as
-      // `commit`, the same rows for a statement shared with the other commits of the turn.
+      // `commit`, the same rows for a statement shared with the other commits of the turn. Its own
+      // statement is built only if it is written alone (dialects/postgres-batch.ts).
       const steps = rows.map((r) => r.meta);
       const data = payloads(rows);
-      const statement = commitStatement(move, steps, data);
-      const commit = { id, expectedVersion, from: change.from, set, steps, data };
-      version = movedTo(await written(id, write({ statements: [statement], commit })));
+      let alone: CompiledQuery[] | undefined;
+      const plan: WritePlan = {
+        get statements() {
+          alone ??= [commitStatement(moveRunQuery(id, expectedVersion, [change.from], set), steps, data)];
+          return alone;
+        },
+        commit: { id, expectedVersion, from: change.from, set, steps, data },
+      };
+      version = movedTo(await written(id, write(plan)));
     } else {
       // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at the
       // same version the second re-reads the bumped version and matches nothing. Refused, it
       // skips the INSERTs: nothing is written.
-      const statements: CompiledQuery[] = [move];
+      const statements: CompiledQuery[] = [moveRunQuery(id, expectedVersion, [change.from], set)];
       for (const chunk of chunks(rows, STEP_ROWS_PER_INSERT)) {
         statements.push(insertSteps(chunk.map((r) => r.meta)));
         const data = payloads(chunk);

@@ -10,7 +10,7 @@
  * applies only one of two updates of a row in one statement, and does not say which.
  */
 import type { Kysely } from 'kysely';
-import { type BatchableCommit, commitsStatement } from '../commit-batch.js';
+import { type BatchableCommit, commitsStatement, shapeOf } from '../commit-batch.js';
 import type { Database } from '../schema.js';
 import { type BatchWriter, executePlan, type WriteOutcome, type WritePlan } from '../write-plan.js';
 import type { DialectCapabilities } from './types.js';
@@ -76,7 +76,7 @@ function groups(plans: readonly WritePlan[]): number[][] {
       all.push([i]);
       return;
     }
-    const shape = Object.keys(plan.commit.set).join(',');
+    const shape = shapeOf(plan.commit);
     let group = open.get(shape);
     if (!group || group.runs.has(plan.commit.id) || group.indexes.length >= MAX_RUNS_PER_STATEMENT) {
       group = { indexes: [], runs: new Set() };
