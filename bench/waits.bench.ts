@@ -334,11 +334,13 @@ async function measure(target: Target, count: number, due: number): Promise<Row>
 export async function waitsBench(): Promise<void> {
   const sizes = (process.env.RELAIS_BENCH_WAITS ?? '100000,1000000').split(',').map(Number);
   const due = Number(process.env.RELAIS_BENCH_WAITS_DUE ?? 10_000);
-  // PostgreSQL too when a database is given (a schema of its own, dropped after).
+  // PostgreSQL too when a database is given (a schema of its own, dropped after);
+  // `RELAIS_BENCH_WAITS_STORES=postgres` (or `sqlite`) measures one store only.
   const postgresUrl = process.env.RELAIS_TEST_DATABASE_URL;
+  const stores = (process.env.RELAIS_BENCH_WAITS_STORES ?? 'sqlite,postgres').split(',');
   const targets: (() => Target)[] = [
-    sqliteTarget,
-    ...(postgresUrl ? [() => postgresTarget(postgresUrl)] : []),
+    ...(stores.includes('sqlite') ? [sqliteTarget] : []),
+    ...(postgresUrl && stores.includes('postgres') ? [() => postgresTarget(postgresUrl)] : []),
   ];
   // `relais start` as `npm start` runs it: the bundle, rebuilt from the current sources.
   const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });

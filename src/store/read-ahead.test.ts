@@ -1,19 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type AheadRows, ReadAhead } from './read-ahead.js';
+import { type AheadRead, ReadAhead, textSize } from './read-ahead.js';
 
 type Row = { id: string; text: string };
-type Rows = AheadRows<Row, Row>;
+type Read = AheadRead<Row, Row>;
 
 /** A database of `count` runs `r0…`, each with one step, whose reads are recorded. */
 function source(count: number, text = 'x') {
   const reads: string[][] = [];
-  const read = async (ids: readonly string[]): Promise<Map<string, Rows>> => {
+  const read = async (ids: readonly string[]): Promise<Map<string, Read>> => {
     reads.push([...ids]);
-    const found = new Map<string, Rows>();
+    const found = new Map<string, Read>();
     for (const id of ids) {
       const n = Number(id.slice(1));
-      if (n < count) found.set(id, { run: { id, text }, steps: [{ id: `${id}.0`, text }] });
+      const run = { id, text };
+      const step = { id: `${id}.0`, text };
+      if (n < count) found.set(id, { records: { run, steps: [step] }, bytes: textSize([run, step]) });
     }
     return found;
   };
@@ -23,7 +25,7 @@ function source(count: number, text = 'x') {
 const limits = (now: () => number, maxBytes = 1024 ** 2) => ({ maxBytes, ttlMs: 1000, now });
 
 describe('ReadAhead', () => {
-  test('reads only what it does not hold, 256 keys a read, and serves it until it expires', async () => {
+  test('reads only what it does not hold, 256 keys a read, and hands it out until it expires', async () => {
     let now = 0;
     const ahead = new ReadAhead<Row, Row>(limits(() => now));
     const db = source(600);
@@ -35,17 +37,18 @@ describe('ReadAhead', () => {
       'duplicates once, missing ones asked for',
     );
     assert.equal(ahead.size().runs, 600);
-    assert.deepEqual(ahead.get('r42')?.run, { id: 'r42', text: 'x' });
-    assert.equal(ahead.get('r9999'), undefined);
+    assert.deepEqual(ahead.takeRun('r42'), { id: 'r42', text: 'x' });
+    assert.deepEqual(ahead.takeSteps('r42'), [{ id: 'r42.0', text: 'x' }]);
+    assert.equal(ahead.takeRun('r9999'), undefined);
 
     db.reads.length = 0;
     await ahead.fill(['r1', 'r2'], db.read);
     assert.deepEqual(db.reads, [], 'held already');
 
     now = 999;
-    assert.ok(ahead.get('r1'));
+    assert.ok(ahead.takeRun('r1'));
     now = 1000;
-    assert.equal(ahead.get('r1'), undefined, 'expired');
+    assert.equal(ahead.takeSteps('r1'), undefined, 'expired');
     await ahead.fill(['r700'], db.read);
     assert.equal(ahead.size().runs, 0, 'a fill drops what expired');
     assert.equal(ahead.size().bytes, 0);
@@ -56,8 +59,8 @@ describe('ReadAhead', () => {
     const db = source(10);
     await ahead.fill(['r1', 'r2'], db.read);
     ahead.forget('r1');
-    assert.equal(ahead.get('r1'), undefined);
-    assert.ok(ahead.get('r2'));
+    assert.equal(ahead.takeRun('r1'), undefined);
+    assert.ok(ahead.takeRun('r2'));
 
     // The write of r3 lands after its row was read, before the fill keeps it.
     await ahead.fill(['r3', 'r4'], async (ids) => {
@@ -65,14 +68,14 @@ describe('ReadAhead', () => {
       ahead.forget('r3');
       return rows;
     });
-    assert.equal(ahead.get('r3'), undefined, 'read before the write: stale');
-    assert.ok(ahead.get('r4'));
+    assert.equal(ahead.takeRun('r3'), undefined, 'read before the write: stale');
+    assert.ok(ahead.takeRun('r4'));
     await ahead.fill(['r3'], db.read);
-    assert.ok(ahead.get('r3'), 'a later fill reads it again');
+    assert.ok(ahead.takeRun('r3'), 'a later fill reads it again');
     ahead.forget('never-held');
   });
 
-  test('stops at its byte bound: rows are counted by their text and a fixed cost each', async () => {
+  test('stops at its byte bound: runs are counted by the text of their rows and a fixed cost each', async () => {
     const ahead = new ReadAhead<Row, Row>(limits(() => 0, 10_000));
     const db = source(1000, 'y'.repeat(1000));
     await ahead.fill(
@@ -106,6 +109,23 @@ describe('ReadAhead', () => {
     );
     assert.equal(ahead.size().runs, 256);
     ahead.forget('r1');
-    assert.equal(ahead.get('r1'), undefined, 'no fill is left tracking writes');
+    assert.equal(ahead.takeRun('r1'), undefined, 'no fill is left tracking writes');
+  });
+
+  test('hands each record out once: a second taker reads the database; taken whole, a run is let go', async () => {
+    const ahead = new ReadAhead<Row, Row>(limits(() => 0));
+    await ahead.fill(['r1', 'r2'], source(10).read);
+    const before = ahead.size().bytes;
+    const run = ahead.takeRun('r1');
+    assert.deepEqual(run, { id: 'r1', text: 'x' });
+    assert.equal(ahead.takeRun('r1'), undefined, 'the run was taken');
+    assert.equal(ahead.size().runs, 2, 'its steps are still held');
+    assert.deepEqual(ahead.takeSteps('r1'), [{ id: 'r1.0', text: 'x' }]);
+    assert.equal(ahead.takeSteps('r1'), undefined);
+    assert.deepEqual(ahead.size(), { runs: 1, bytes: before / 2 }, 'r1 let go, with its bytes');
+    // The steps first, then the run: the same.
+    assert.ok(ahead.takeSteps('r2'));
+    assert.ok(ahead.takeRun('r2'));
+    assert.deepEqual(ahead.size(), { runs: 0, bytes: 0 });
   });
 });

@@ -3,7 +3,7 @@
  * `(id, version[, status])` that bumps `version` (STYLE practice 4): two processes holding the same
  * view of a run can never both move it, and the loser gets a named refusal instead of an exception.
  */
-import type { CompiledQuery, Kysely, Selectable, Updateable } from 'kysely';
+import type { CompiledQuery, Kysely, Updateable } from 'kysely';
 import type {
   NewRun,
   RunCommit,
@@ -22,16 +22,8 @@ import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
 import { insertStatement } from './insert-statement.js';
-import { ReadAhead } from './read-ahead.js';
-import {
-  newRunRecord,
-  nullable,
-  runFromRow,
-  runToRow,
-  type StepRow,
-  stepFromRow,
-  stepToRows,
-} from './run-rows.js';
+import { ReadAhead, textSize } from './read-ahead.js';
+import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
 import type { Database } from './schema.js';
@@ -110,7 +102,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   // Reads of one turn share a query (coalesced-read.ts): a batch of due timers reads a hundred runs.
   const readRun = coalescedRead(readRunRows, (row) => runFromRow(codec, row));
   const readSteps = coalescedRead(readStepRows, (rows) => rows.map((row) => stepFromRow(codec, row)));
-  const ahead = new ReadAhead<Selectable<Database['runs']>, StepRow>(READ_AHEAD);
+  const ahead = new ReadAhead<RunRecord, StepRecord>(READ_AHEAD);
   /** After a write of the run, whatever its outcome: rows read ahead of it are stale. */
   const written = <T>(id: string, write: Promise<T>): Promise<T> => write.finally(() => ahead.forget(id));
 
@@ -175,16 +167,22 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async getRun(id: string): Promise<RunRecord | null> {
-      const held = ahead.get(id);
-      if (held) return runFromRow(codec, held.run);
-      return (await readRun(id)) ?? null;
+      return ahead.takeRun(id) ?? (await readRun(id)) ?? null;
     },
 
-    // Rows carry JSON as text on both dialects: each read parses its own copy of what was read ahead.
     async prefetch(ids: readonly string[]): Promise<void> {
       await ahead.fill(ids, async (chunk) => {
         const [runs, steps] = await Promise.all([readRunRows(chunk), readStepRows(chunk)]);
-        return new Map([...runs].map(([id, run]) => [id, { run, steps: steps.get(id) ?? [] }]));
+        return new Map(
+          [...runs].map(([id, run]) => {
+            const stepRows = steps.get(id) ?? [];
+            const records = {
+              run: runFromRow(codec, run),
+              steps: stepRows.map((row) => stepFromRow(codec, row)),
+            };
+            return [id, { records, bytes: textSize([run, ...stepRows]) }];
+          }),
+        );
       });
     },
 
@@ -203,9 +201,7 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async listSteps(runId: string): Promise<StepRecord[]> {
-      const held = ahead.get(runId);
-      if (held) return held.steps.map((row) => stepFromRow(codec, row));
-      return (await readSteps(runId)) ?? [];
+      return ahead.takeSteps(runId) ?? (await readSteps(runId)) ?? [];
     },
 
     async listRunsByStatus(statuses: RunStatus[], limit: number): Promise<RunRecord[]> {
@@ -320,8 +316,9 @@ function patchColumns(codec: ValueCodec, patch: RunPatch) {
 }
 
 /**
- * Runs read ahead: a burst of 10,000 resumes of small runs holds ~20 MB of text; the bound keeps
- * runs with large payloads from holding more. Ten seconds covers the loop's look-ahead with room.
+ * Runs read ahead: a burst of 10,000 resumes of small runs counts ~20 MB of text (held parsed:
+ * RSS peak of `npm run bench -- waits` 187-190 MB as text, 194-198 MB parsed); the bound keeps runs
+ * with large payloads from holding more. Ten seconds covers the loop's look-ahead with room.
  */
 const READ_AHEAD = { maxBytes: 32 * 1024 ** 2, ttlMs: 10_000 };
 

@@ -177,7 +177,7 @@ export function runTests(fixture: StoreFixture): void {
       assert.equal((await runs.listSteps('r')).length, 1);
     }));
 
-  it('serves runs read ahead until this store writes them, each read its own copy', () =>
+  it('hands out each run read ahead once, until this store writes it; a second read is a read', () =>
     withStore(fixture, async ({ runs, db }) => {
       await runs.createRun(newRun('ahead', { status: 'running' }));
       await runs.recordStep('ahead', 1, step('ahead', 0), checkpoint('A'));
@@ -188,28 +188,38 @@ export function runTests(fixture: StoreFixture): void {
       await db.updateTable('steps').set({ node_name: 'Elsewhere' }).where('run_id', '=', 'ahead').execute();
       const first = (await runs.getRun('ahead'))!;
       assert.equal(first.currentNode, 'Node 0', 'served from what was read ahead');
+      const steps = await runs.listSteps('ahead');
       assert.deepEqual(
-        (await runs.listSteps('ahead')).map((s) => s.nodeName),
+        steps.map((s) => s.nodeName),
         ['Node 0'],
       );
       first.checkpoint!.stack.length = 0;
       const created = first.createdAt.getTime();
       first.createdAt.setTime(0);
+      steps[0].output = null;
+      // Handed out already: read from the database, never the record its first taker changed.
       const again = await runs.getRun('ahead');
-      assert.deepEqual(again?.checkpoint, checkpoint('A'), 'copies, never shared');
-      assert.equal(again?.createdAt.getTime(), created, 'dates too');
+      assert.equal(again?.currentNode, 'Elsewhere', 'read again');
+      assert.deepEqual(again?.checkpoint, checkpoint('A'), 'never shared');
+      assert.equal(again?.createdAt.getTime(), created, 'dates neither');
+      const stepsAgain = await runs.listSteps('ahead');
+      assert.deepEqual(
+        stepsAgain.map((s) => [s.nodeName, s.output !== null]),
+        [['Elsewhere', true]],
+      );
       assert.equal(await runs.getRun('missing'), null);
       assert.equal((await runs.getRun('other'))?.status, 'queued', 'not read ahead: read as usual');
 
       // Written through the store (refused or not), the run is read from the database again.
+      await runs.prefetch(['ahead']);
       const waiting = await runs.transition('ahead', 2, 'waiting');
       assert.ok(waiting.ok);
       const fresh = await runs.getRun('ahead');
-      assert.equal(fresh?.currentNode, 'Elsewhere');
       assert.equal(fresh?.status, 'waiting');
+      await db.updateTable('steps').set({ node_name: 'Later' }).where('run_id', '=', 'ahead').execute();
       assert.deepEqual(
         (await runs.listSteps('ahead')).map((s) => s.nodeName),
-        ['Elsewhere'],
+        ['Later'],
       );
       await runs.prefetch(['ahead']);
       assert.equal((await runs.transition('ahead', 1, 'running')).ok, false, 'stale');
