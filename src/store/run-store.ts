@@ -316,9 +316,10 @@ function patchColumns(codec: ValueCodec, patch: RunPatch) {
 }
 
 /**
- * Runs read ahead: a burst of 10,000 resumes of small runs counts ~20 MB of text (held parsed:
- * RSS peak of `npm run bench -- waits` 187-190 MB as text, 194-198 MB parsed); the bound keeps runs
- * with large payloads from holding more. Ten seconds covers the loop's look-ahead with room.
+ * Runs read ahead: a burst of 10,000 resumes of small runs counts ~20 MB of text. Held parsed, they
+ * left the RSS peak of `npm run bench -- waits` where it was as text (188-196 MB either way); the
+ * bound keeps runs with large payloads from holding more. Ten seconds covers the loop's look-ahead
+ * with room.
  */
 const READ_AHEAD = { maxBytes: 32 * 1024 ** 2, ttlMs: 10_000 };
 
