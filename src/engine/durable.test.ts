@@ -5,7 +5,7 @@ import { createRegistry } from '../nodes/registry.js';
 import { defineNode } from '../nodes/sdk.js';
 import { MemoryRunStore } from '../testing/memory-run-store.js';
 import { ManualClock } from './clock.js';
-import { Engine } from './engine.js';
+import { Engine, StaleRunError } from './engine.js';
 import { NodeError, NonRetryableError } from './errors.js';
 import type { TimerPort, TimerRequest } from './ports.js';
 import { retryDelay } from './retry.js';
@@ -40,14 +40,14 @@ const waitNode = defineNode({
   type: 'testWait',
   version: 1,
   displayName: 'Wait',
-  description: 'Waits for a time, or for a webhook with a time limit',
+  description: 'Waits for a time, or for a webhook with a time limit unless `unlimited`',
   group: 'flow',
-  params: z.object({ webhook: z.boolean().default(false) }),
+  params: z.object({ webhook: z.boolean().default(false), unlimited: z.boolean().default(false) }),
   inputs: 1,
   outputs: (p) => (p.webhook ? ['main', 'timeout'] : ['main']),
   execute: (ctx) => ({
     kind: 'wait',
-    until: new Date(ctx.now().toMillis() + 86_400_000),
+    until: ctx.getParams().unlimited ? undefined : new Date(ctx.now().toMillis() + 86_400_000),
     webhook: ctx.getParams().webhook,
     timeoutOutput: ctx.getParams().webhook ? 1 : undefined,
     items: [...ctx.items],
@@ -224,6 +224,41 @@ describe('waits', () => {
       steps[2].startedAt.toISOString(),
       '2026-05-01T08:00:00.000Z',
       'the wait step spans the wait',
+    );
+  });
+
+  test("a timer's wake-up ends only a wait due by its time: an earlier wait's, left over, is refused", async () => {
+    const h = harness(waitWorkflow(false));
+    const first = await h.engine.start({ workflow: h.workflow, workflowId: 'wf', mode: 'manual' });
+    const waiting = (await h.store.getRun(first.run.id))!;
+    const dueAt = waiting.waitTill!.getTime();
+    h.clock.set('2026-05-02T08:00:00Z');
+    await assert.rejects(
+      h.engine.continue(waiting, h.workflow, { resume: { by: 'time', timerDueAt: dueAt - 1 } }),
+      (error: Error) =>
+        error instanceof StaleRunError &&
+        /waits until 2026-05-02T08:00:00.000Z: a wake-up due at 2026-05-02T07:59:59.999Z is an earlier wait's/.test(
+          error.message,
+        ),
+    );
+    assert.equal((await h.store.getRun(first.run.id))?.version, waiting.version, 'nothing written');
+    const { run } = await h.engine.continue(waiting, h.workflow, {
+      resume: { by: 'time', timerDueAt: dueAt },
+    });
+    assert.equal(run.status, 'succeeded', "its own timer's wake-up ends it");
+  });
+
+  test('a wake-up of a timer never ends a wait for a webhook that has no time limit', async () => {
+    const doc = waitWorkflow(true);
+    doc.nodes[1].parameters = { webhook: true, unlimited: true };
+    const h = harness(doc);
+    const first = await h.engine.start({ workflow: h.workflow, workflowId: 'wf', mode: 'manual' });
+    const waiting = (await h.store.getRun(first.run.id))!;
+    assert.equal(waiting.waitTill, null);
+    assert.deepEqual(h.timers, [], 'no timer of its own');
+    await assert.rejects(
+      h.engine.continue(waiting, h.workflow, { resume: { by: 'time', timerDueAt: h.clock.now().getTime() } }),
+      /waits for a webhook or an event: a wake-up due at .* is an earlier wait's/,
     );
   });
 

@@ -60,6 +60,11 @@ export interface EngineOptions {
 export interface ResumeInput {
   by: 'time' | 'webhook' | 'event';
   items?: readonly unknown[];
+  /**
+   * A time resume brought by a timer: its due time (ms since epoch). A timer due before the run's
+   * current wait ends is an earlier wait's, and resumes nothing (see `continue`).
+   */
+  timerDueAt?: number;
 }
 
 export interface ContinueOptions {
@@ -153,6 +158,14 @@ export class Engine {
     // a duplicate event) for a run already moving must not drive it a second time.
     if (opts.resume && run.status !== 'waiting') {
       throw new StaleRunError(`Run ${run.id} is ${run.status}, not waiting: nothing to resume`);
+    }
+    // A timer of an earlier wait, left over by a process that died after resuming the run and
+    // before completing it, fires again once its lease ends: it must not end the wait of now.
+    const due = opts.resume?.by === 'time' ? opts.resume.timerDueAt : undefined;
+    if (due !== undefined && (run.waitTill === null || run.waitTill.getTime() > due)) {
+      throw new StaleRunError(
+        `Run ${run.id} waits ${run.waitTill ? `until ${run.waitTill.toISOString()}` : 'for a webhook or an event'}: a wake-up due at ${new Date(due).toISOString()} is an earlier wait's`,
+      );
     }
     const wait = run.status === 'waiting' ? run.checkpoint?.wait : undefined;
     if (wait && wait.resumeOn !== 'time' && opts.resume?.by === undefined) {

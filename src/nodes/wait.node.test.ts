@@ -5,6 +5,7 @@ import { Engine } from '../engine/engine.js';
 import { nodeOutputs } from '../engine/graph.js';
 import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { EmbeddedQueue } from '../queue/embedded.js';
+import { resumeTimer } from '../queue/resume-timer.js';
 import { TimerLoop } from '../queue/timer-loop.js';
 import { openStore, type Store } from '../store/index.js';
 import { runNode } from '../testing/run-node.js';
@@ -247,7 +248,7 @@ describe('wait node in the engine, with the store', () => {
       timers: store.timers,
       clock,
       handlers: {
-        resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
+        resume: resumeTimer((job) => queue.submit(job)),
       },
     });
     clock.advance(59 * 60_000);

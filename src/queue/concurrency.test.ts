@@ -14,6 +14,7 @@ import { openStore, type Store } from '../store/index.js';
 import { until } from '../testing/until.js';
 import { slotGroupOf } from './concurrency.js';
 import { EmbeddedQueue, MAX_DRIVER_FAILURES } from './embedded.js';
+import { resumeTimer } from './resume-timer.js';
 import { dayWaitNode, gateNode } from './test-nodes.js';
 import { TimerLoop } from './timer-loop.js';
 
@@ -67,7 +68,7 @@ async function setup(opts: { concurrency?: number; store?: Store; runs?: RunStor
   const loop = new TimerLoop({
     timers: store.timers,
     clock,
-    handlers: { resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })) },
+    handlers: { resume: resumeTimer((job) => queue.submit(job)) },
   });
   const create = async (id: string, input: WorkflowInput, item: Record<string, unknown> = {}) => {
     const workflow = workflowSchema.parse(input);

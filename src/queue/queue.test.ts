@@ -9,6 +9,7 @@ import { openStore, type Store } from '../store/index.js';
 import { until } from '../testing/until.js';
 import { EmbeddedQueue } from './embedded.js';
 import { recoverRuns } from './recovery.js';
+import { resumeTimer } from './resume-timer.js';
 import { dayWaitNode, gateNode } from './test-nodes.js';
 import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
 
@@ -38,9 +39,7 @@ function resumingLoop(
   return new TimerLoop({
     timers: store.timers,
     clock,
-    handlers: {
-      resume: async (t) => void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
-    },
+    handlers: { resume: resumeTimer((job) => queue.submit(job)) },
     prepare,
   });
 }
@@ -334,6 +333,50 @@ describe('timers and recovery', () => {
       ],
     );
     assert.equal((await store.runs.getRun(canceled.id))?.status, 'canceled');
+  });
+
+  test('a wake-up left over by a process that died before completing it never ends a later wait early', async () => {
+    const { store, clock, engine, queue } = await setup();
+    const workflow = workflowSchema.parse({
+      name: 'two waits',
+      nodes: [
+        { id: '1', name: 'Start', type: 'manualTrigger' },
+        { id: '2', name: 'Thank you', type: 'sleepDay', position: [200, 0] },
+        { id: '3', name: 'Review', type: 'sleepDay', position: [400, 0] },
+        { id: '4', name: 'End', type: 'noOp', position: [600, 0] },
+      ],
+      connections: [
+        { from: 'Start', to: 'Thank you' },
+        { from: 'Thank you', to: 'Review' },
+        { from: 'Review', to: 'End' },
+      ],
+    });
+    await store.workflows.saveWorkflow('wf-2w', workflow);
+    const { run } = await engine.start({ workflow, workflowId: 'wf-2w', workflowVersion: 1, mode: 'manual' });
+    clock.advance(86_400_000);
+    // A process claims the first wake-up, resumes the run, and dies before completing the timer.
+    const [first] = await store.timers.claimDue(clock.now(), 10, 'dead-process', 60_000);
+    await resumeTimer((job) => queue.submit(job))(first);
+    const paused = (await store.runs.getRun(run.id))!;
+    assert.equal(paused.currentNode, 'Review');
+    assert.equal(paused.status, 'waiting', 'now at its second wait, a day long');
+
+    // Its lease over, the leftover wake-up fires again: it is the first wait's, not this one's.
+    clock.advance(61_000);
+    const loop = resumingLoop({ store, clock, queue });
+    assert.equal(await loop.tick(), 1, 'handled, and so completed');
+    const still = (await store.runs.getRun(run.id))!;
+    assert.equal(still.status, 'waiting');
+    assert.equal(still.version, paused.version, 'not moved');
+    assert.equal(await store.timers.countPending(), 1, "only the second wait's timer is left");
+
+    clock.advance(86_400_000);
+    assert.equal(await loop.tick(), 1);
+    assert.equal((await store.runs.getRun(run.id))?.status, 'succeeded');
+    assert.deepEqual(
+      (await store.runs.listSteps(run.id)).filter((s) => s.status === 'succeeded').map((s) => s.nodeName),
+      ['Start', 'Thank you', 'Review', 'End'],
+    );
   });
 
   test('start-up recovery continues interrupted runs and repairs missing wait timers', async () => {

@@ -21,6 +21,7 @@ import { type ProcessRole, queueStats, registerQueueMetrics, workerProbeApp } fr
 import type { RunQueue } from '../queue/contract.js';
 import { EmbeddedQueue } from '../queue/embedded.js';
 import { recoverRuns } from '../queue/recovery.js';
+import { resumeTimer } from '../queue/resume-timer.js';
 import { Retention } from '../queue/retention.js';
 import { TimerLoop } from '../queue/timer-loop.js';
 import { openStore, type Store } from '../store/index.js';
@@ -255,10 +256,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     clock,
     handlers: {
       // Scale-out: the timer is done once its job is in Redis (no worker needs to be alive).
-      resume: async (t) =>
-        bull
-          ? await bull.enqueue({ runId: t.runId!, resume: { by: 'time' } })
-          : void (await queue.submit({ runId: t.runId!, resume: { by: 'time' } })),
+      resume: resumeTimer(bull ? (job) => bull.enqueue(job) : (job) => queue.submit(job)),
       ...durable.handlers,
     },
     // Waiting runs about to resume are read before they fall due, where this process drives them.
