@@ -303,6 +303,73 @@ describe('timers and recovery', () => {
     }
   });
 
+  test('claimed ahead by a loop alone: prepared timers fire from memory when due; stop gives back the rest', async () => {
+    const { store, clock } = await setup();
+    const fired: string[] = [];
+    const claims: number[] = [];
+    // The store as the loop sees it, counting the claims of due timers it makes.
+    const timers = Object.create(store.timers) as Store['timers'];
+    timers.claimDue = async (...args) => {
+      const claimed = await store.timers.claimDue(...args);
+      claims.push(claimed.length);
+      return claimed;
+    };
+    const loop = new TimerLoop({
+      timers,
+      clock,
+      lookaheadMs: 2000,
+      claimAhead: true,
+      handlers: {
+        resume: async (t) => void fired.push(t.id),
+        other: async (t) => void fired.push(t.id),
+      },
+      prepare: { resume: async () => {} },
+    });
+    const now = clock.now().getTime();
+    for (const [id, kind, inMs] of [
+      ['soon', 'resume', 1500],
+      ['sooner', 'resume', 500],
+      ['also-sooner', 'resume', 500],
+      ['no-preparer', 'other', 1000],
+      ['later', 'resume', 3000],
+    ] as const)
+      await store.timers.schedule({ id, kind, dueAt: new Date(now + inMs) });
+    assert.equal(await loop.prepareAhead(), 3);
+    const free = async () =>
+      (await store.timers.peekDue(new Date(now), new Date(now + 3000), 10)).map((t) => t.id);
+    assert.deepEqual(
+      await free(),
+      ['no-preparer', 'later'],
+      'the prepared ones are claimed: no one else takes them',
+    );
+
+    clock.advance(500);
+    assert.equal(await loop.tick(), 2);
+    assert.deepEqual(fired, ['also-sooner', 'sooner'], 'fired when due, earliest first');
+    const claimed = () => claims.reduce((sum, n) => sum + n, 0);
+    assert.equal(claimed(), 0, 'fired without claiming them again');
+    clock.advance(1000);
+    assert.equal(await loop.prepareAhead(), 1, "'later' is within the look-ahead now");
+    assert.equal(await loop.tick(), 2);
+    assert.deepEqual(
+      fired.slice(2).sort(),
+      ['no-preparer', 'soon'],
+      'the kind without a preparer claimed when due',
+    );
+    assert.equal(await store.timers.countPending(), 1, 'fired timers are completed');
+
+    await loop.stop();
+    assert.deepEqual(await free(), ['later'], 'stopped, the loop gave back what it held and did not fire');
+    clock.advance(1500);
+    const next = new TimerLoop({
+      timers: store.timers,
+      clock,
+      handlers: { resume: async (t) => void fired.push(t.id) },
+    });
+    assert.equal(await next.tick(), 1, 'another loop fires it when due');
+    assert.equal(fired.at(-1), 'later');
+  });
+
   test('a resume read ahead runs as usual; a run canceled after it was read ahead is not resumed', async () => {
     const { store, clock, engine, queue } = await setup();
     const { workflow } = await saved(store, 'wf-p', doc('prefetched', 'sleepDay'));

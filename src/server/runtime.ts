@@ -267,6 +267,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         ),
     },
     onError: (timer, error) => logger.error({ err: error, timer: timer.id }, 'timer failed'),
+    // One process schedules from a SQLite file: it claims the timers it reads ahead (TimerLoop).
+    claimAhead: store.dialect === 'sqlite',
   });
   if (role === 'worker')
     return startWorker({
@@ -318,6 +320,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     logger.error({ err: error, runId }, 'run failed to resume'),
   );
   if (role === 'start') {
+    // That process alone: a claim found at its start is a dead process's (killed, say, while it
+    // held the timers of the next seconds); given back, the timers fire when due, not a lease later.
+    if (store.dialect === 'sqlite') await store.timers.release('all');
     timerLoop.start();
     retention.start();
   }

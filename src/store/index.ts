@@ -29,7 +29,7 @@ export type { Page } from './cursor.js';
 export { InvalidCursorError } from './cursor.js';
 export type { EmailTemplateRecord, EmailTemplateStore } from './email-template-store.js';
 export type { IdempotencyStore, StoredResponse } from './idempotency-store.js';
-export type { NewTimer, TimerRecord, TimerStore } from './ports-timers.js';
+export { byDueTime, type NewTimer, type TimerRecord, type TimerStore } from './ports-timers.js';
 export type { DropLevel, RetentionStore, WorkflowOverCount } from './retention-store.js';
 export type {
   ConcurrencyGroup,

@@ -6,8 +6,9 @@
  * refuses stale callers).
  *
  *   schedule ──► pending ──claimDue──► claimed (until now + leaseMs) ──complete──► gone
- *                   ▲                      │
- *                   └──── lease expires ───┘          cancelForRun: gone, from any state
+ *                   ▲      └─claimAhead─►  │
+ *                   └─ lease expires, ─────┘          cancelForRun: gone, from any state
+ *                      or release
  *
  * A candidate for src/engine/ports.ts once the engine uses it; kept here until then.
  */
@@ -55,6 +56,25 @@ export interface TimerStore {
    * (ties by id): what a loop may prepare for before they are due. Claims nothing.
    */
   peekDue(after: Date, by: Date, limit: number): Promise<TimerRecord[]>;
+  /**
+   * Claims for `owner`, until `until`, up to `limit` timers of `kinds` nobody holds that fall due
+   * after `after` and by `by`, earliest first (ties by id): what a loop that alone schedules from
+   * this store takes before it is due (TimerLoop `claimAhead`).
+   */
+  claimAhead(
+    after: Date,
+    by: Date,
+    kinds: readonly string[],
+    limit: number,
+    owner: string,
+    until: Date,
+  ): Promise<TimerRecord[]>;
+  /**
+   * Gives claims back, so that the timers are claimed again as if never claimed: those of `ids`
+   * that `owner` holds, or `'all'` (at the start of the one process scheduling from this store,
+   * every claim is a dead process's). Returns how many.
+   */
+  release(claims: { ids: readonly string[]; owner: string } | 'all'): Promise<number>;
   /** The earliest due time of the timers nobody holds (null: none), for a loop to sleep until. */
   nextDueAt(): Promise<Date | null>;
   /**
@@ -67,4 +87,9 @@ export interface TimerStore {
   cancelForRun(runId: string): Promise<number>;
   /** Timers not yet completed, claimed or not (a gauge for /metrics). */
   countPending(): Promise<number>;
+}
+
+/** Earliest due first, ties by id: the order timers are claimed, and fired, in. */
+export function byDueTime(a: TimerRecord, b: TimerRecord): number {
+  return a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1);
 }

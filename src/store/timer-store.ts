@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { JsonObject } from '../engine/items.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
-import type { NewTimer, TimerRecord, TimerStore } from './ports-timers.js';
+import { byDueTime, type NewTimer, type TimerRecord, type TimerStore } from './ports-timers.js';
 import { nullable } from './run-rows.js';
 import type { TimersTable } from './schema.js';
 
@@ -73,9 +73,7 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
         .returningAll()
         .execute();
       // RETURNING gives no order guarantee; callers get the earliest due first.
-      return rows
-        .map((row) => timerFromRow(codec, row))
-        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1));
+      return rows.map((row) => timerFromRow(codec, row)).sort(byDueTime);
     },
 
     async complete(ids: readonly string[], owner?: string): Promise<number> {
@@ -105,6 +103,46 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
         .limit(limit)
         .execute();
       return rows.map((row) => timerFromRow(codec, row));
+    },
+
+    async claimAhead(after, by, kinds, limit, owner, until): Promise<TimerRecord[]> {
+      if (limit <= 0 || kinds.length === 0) return [];
+      const window = db
+        .selectFrom('timers')
+        .select('id')
+        .where('due_at', '>', codec.date(after))
+        .where('due_at', '<=', codec.date(by))
+        .where('claimed_until', 'is', null)
+        .where('kind', 'in', kinds)
+        .orderBy('due_at')
+        .orderBy('id')
+        .limit(limit)
+        .$if(caps.supportsSkipLocked, (q) => q.forUpdate().skipLocked());
+      const rows = await db
+        .updateTable('timers')
+        .set({ claimed_by: owner, claimed_until: codec.date(until) })
+        .where('id', 'in', window)
+        .returningAll()
+        .execute();
+      return rows.map((row) => timerFromRow(codec, row)).sort(byDueTime);
+    },
+
+    async release(claims): Promise<number> {
+      const free = () => db.updateTable('timers').set({ claimed_by: null, claimed_until: null });
+      if (claims === 'all') {
+        const result = await free().where('claimed_until', 'is not', null).executeTakeFirst();
+        return Number(result.numUpdatedRows);
+      }
+      let released = 0;
+      // Chunked as `complete`: within every driver's bound-parameter limit.
+      for (let i = 0; i < claims.ids.length; i += 500) {
+        const result = await free()
+          .where('id', 'in', claims.ids.slice(i, i + 500))
+          .where('claimed_by', '=', claims.owner)
+          .executeTakeFirst();
+        released += Number(result.numUpdatedRows);
+      }
+      return released;
     },
 
     async nextDueAt(): Promise<Date | null> {

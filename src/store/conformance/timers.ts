@@ -84,6 +84,65 @@ export function timerTests(fixture: StoreFixture): void {
       assert.deepEqual(await timers.nextDueAt(), at(200), 'nothing was claimed by peeking');
     }));
 
+  it('claims a window ahead: free timers of the kinds asked, earliest first, until the time given', () =>
+    withStore(fixture, async ({ timers }) => {
+      for (const [id, due, kind] of [
+        ['b', 200, 'resume'],
+        ['a', 200, 'resume'],
+        ['tick', 250, 'schedule'],
+        ['c', 300, 'resume'],
+        ['early', 100, 'resume'],
+        ['late', 900, 'resume'],
+      ] as const)
+        await timers.schedule({ id, kind, dueAt: at(due), payload: { id } });
+      await timers.claimDue(at(100), 10, 'other', LEASE);
+      const claimed = await timers.claimAhead(at(100), at(300), ['resume'], 2, 'me', at(60_300));
+      assert.deepEqual(
+        claimed.map((t) => [t.id, t.claimedBy, t.claimedUntil?.getTime()]),
+        [
+          ['a', 'me', at(60_300).getTime()],
+          ['b', 'me', at(60_300).getTime()],
+        ],
+        'within the limit, ties by id',
+      );
+      assert.deepEqual(claimed[0].payload, { id: 'a' });
+      assert.deepEqual(
+        (await timers.claimAhead(at(100), at(300), ['resume'], 10, 'you', at(60_300))).map((t) => t.id),
+        ['c'],
+        'claimed ones left out, after exclusive, by inclusive, other kinds left',
+      );
+      assert.deepEqual(await timers.claimAhead(at(0), at(900), [], 10, 'me', at(60_900)), []);
+      assert.deepEqual(await timers.claimAhead(at(0), at(900), ['resume'], 0, 'me', at(60_900)), []);
+      assert.deepEqual(await timers.nextDueAt(), at(250), 'the schedule tick is still free');
+      assert.deepEqual(
+        (await timers.claimDue(at(300), 10, 'them', LEASE)).map((t) => t.id),
+        ['tick'],
+        'the others are due, but held',
+      );
+      assert.equal(await timers.complete(['a', 'b'], 'me'), 2);
+    }));
+
+  it('gives claims back: an owner its own, or every claim at once', () =>
+    withStore(fixture, async ({ timers }) => {
+      for (let i = 0; i < 4; i++) await timers.schedule({ id: `t${i}`, kind: 'k', dueAt: at(i) });
+      await timers.claimDue(at(1), 10, 'a', LEASE);
+      await timers.claimDue(at(3), 10, 'b', LEASE);
+      assert.equal(await timers.release({ ids: ['t0', 't2', 'nope'], owner: 'a' }), 1, "only a's, of those");
+      assert.deepEqual(
+        (await timers.claimDue(at(3), 10, 'c', LEASE)).map((t) => t.id),
+        ['t0'],
+        'given back: claimed again at once',
+      );
+      assert.equal(await timers.release({ ids: [], owner: 'a' }), 0);
+      assert.equal(await timers.release('all'), 4, 'every claim, whoever holds it');
+      assert.deepEqual(
+        (await timers.claimDue(at(3), 10, 'd', LEASE)).map((t) => t.id),
+        ['t0', 't1', 't2', 't3'],
+      );
+      assert.equal(await timers.release('all'), 4);
+      assert.equal(await timers.release('all'), 0, 'none left');
+    }));
+
   it('honours the limit', () =>
     withStore(fixture, async ({ timers }) => {
       for (let i = 0; i < 5; i++) await timers.schedule({ kind: 'k', dueAt: at(i) });
