@@ -11,7 +11,7 @@ import { EmbeddedQueue } from './embedded.js';
 import { recoverRuns } from './recovery.js';
 import { resumeTimer } from './resume-timer.js';
 import { dayWaitNode, gateNode } from './test-nodes.js';
-import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
+import { TimerLoop, type TimerLoopOptions, wakeTime } from './timer-loop.js';
 
 const { node: gateNodeDef, gates, started } = gateNode('gate');
 const sleepNode = dayWaitNode('sleepDay');
@@ -368,6 +368,23 @@ describe('timers and recovery', () => {
     });
     assert.equal(await next.tick(), 1, 'another loop fires it when due');
     assert.equal(fired.at(-1), 'later');
+  });
+
+  test('the sleeping loop wakes at the next poll or due time, or when the next timer enters the look-ahead', () => {
+    const at = { now: 10_000, pollMs: 1000 };
+    assert.equal(wakeTime(at), 11_000, 'nothing due: the next poll');
+    assert.equal(wakeTime({ ...at, next: 10_400 }), 10_400);
+    assert.equal(wakeTime({ ...at, next: 10_900, held: 10_300, heard: 10_600 }), 10_300, 'a held timer');
+    assert.equal(wakeTime({ ...at, heard: 10_200 }), 10_200, 'a timer this process scheduled');
+    // Preparing 2 s ahead, with the next timer 2.5 s away: at 0.5 s, not at the poll (1 s), which
+    // would leave its preparation 1.5 s.
+    assert.equal(wakeTime({ ...at, next: 12_500, lookaheadMs: 2000 }), 10_500);
+    assert.equal(
+      wakeTime({ ...at, next: 11_500, lookaheadMs: 2000 }),
+      11_000,
+      'within it already: as before',
+    );
+    assert.equal(wakeTime({ ...at, next: 20_000, lookaheadMs: 2000 }), 11_000, 'far away: the poll');
   });
 
   test('a resume read ahead runs as usual; a run canceled after it was read ahead is not resumed', async () => {

@@ -247,11 +247,16 @@ export class TimerLoop {
         // In the background: the loop must wake on time even while a large pass still reads.
         if (this.opts.prepare && next && next.getTime() <= now + this.lookaheadMs)
           this.prepareAhead().catch(() => undefined); // Preparers do not throw; nothing is lost if one did.
-        let wake = now + (this.opts.pollMs ?? 1000);
-        if (next) wake = Math.min(wake, next.getTime());
-        if (this.held.length > 0) wake = Math.min(wake, this.held[0].dueAt.getTime());
-        if (this.heard !== undefined) wake = Math.min(wake, this.heard);
-        this.sleepUntil(wake);
+        this.sleepUntil(
+          wakeTime({
+            now,
+            pollMs: this.opts.pollMs ?? 1000,
+            next: next?.getTime(),
+            held: this.held[0]?.dueAt.getTime(),
+            heard: this.heard,
+            lookaheadMs: this.opts.prepare ? this.lookaheadMs : undefined,
+          }),
+        );
       });
   };
 
@@ -266,4 +271,24 @@ export class TimerLoop {
     this.wakeAt = at;
     this.handle = setTimeout(this.cycle, Math.max(0, at - this.opts.clock.now().getTime()));
   }
+}
+
+/**
+ * When the sleeping loop wakes (ms): at the next poll, the next due timer (free, held, or heard of
+ * in this process), or, where timers are prepared, when the next one enters the look-ahead, so its
+ * preparation starts the full look-ahead before it is due rather than at a poll within it.
+ */
+export function wakeTime(at: {
+  now: number;
+  pollMs: number;
+  next?: number;
+  held?: number;
+  heard?: number;
+  lookaheadMs?: number;
+}): number {
+  let wake = at.now + at.pollMs;
+  for (const due of [at.next, at.held, at.heard]) if (due !== undefined) wake = Math.min(wake, due);
+  if (at.next !== undefined && at.lookaheadMs !== undefined && at.next - at.lookaheadMs > at.now)
+    wake = Math.min(wake, at.next - at.lookaheadMs);
+  return wake;
 }
