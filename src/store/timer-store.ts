@@ -5,16 +5,42 @@
  * itself because SQLite runs one writer at a time.
  */
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';
 import type { JsonObject } from '../engine/items.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { byDueTime, type NewTimer, type TimerRecord, type TimerStore } from './ports-timers.js';
 import { nullable } from './run-rows.js';
-import type { TimersTable } from './schema.js';
+import type { Database, TimersTable } from './schema.js';
 
 export function createTimerStore(dialect: StoreDialect): TimerStore {
   const { db, codec, caps } = dialect;
   const listeners = new Set<(dueAt: Date) => void>();
+
+  /** Claims for `owner`, until `until`, up to `limit` of the timers `which` picks, earliest first. */
+  async function claim(
+    which: (eb: ExpressionBuilder<Database, 'timers'>) => Expression<SqlBool>,
+    limit: number,
+    owner: string,
+    until: Date,
+  ): Promise<TimerRecord[]> {
+    if (limit <= 0) return [];
+    const picked = db
+      .selectFrom('timers')
+      .select('id')
+      .where(which)
+      .orderBy('due_at')
+      .orderBy('id')
+      .limit(limit)
+      .$if(caps.supportsSkipLocked, (q) => q.forUpdate().skipLocked());
+    const rows = await db
+      .updateTable('timers')
+      .set({ claimed_by: owner, claimed_until: codec.date(until) })
+      .where('id', 'in', picked)
+      .returningAll()
+      .execute();
+    // RETURNING gives no order guarantee; callers get the earliest due first.
+    return rows.map((row) => timerFromRow(codec, row)).sort(byDueTime);
+  }
 
   return {
     async schedule(timer: NewTimer, opts?: { now?: Date }): Promise<TimerRecord> {
@@ -54,26 +80,18 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
       return existing ? timerFromRow(codec, existing) : record;
     },
 
-    async claimDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<TimerRecord[]> {
-      if (limit <= 0) return [];
+    claimDue(now: Date, limit: number, owner: string, leaseMs: number): Promise<TimerRecord[]> {
       const at = codec.date(now);
-      const due = db
-        .selectFrom('timers')
-        .select('id')
-        .where('due_at', '<=', at)
-        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', at)]))
-        .orderBy('due_at')
-        .orderBy('id')
-        .limit(limit)
-        .$if(caps.supportsSkipLocked, (q) => q.forUpdate().skipLocked());
-      const rows = await db
-        .updateTable('timers')
-        .set({ claimed_by: owner, claimed_until: codec.date(new Date(now.getTime() + leaseMs)) })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
-      // RETURNING gives no order guarantee; callers get the earliest due first.
-      return rows.map((row) => timerFromRow(codec, row)).sort(byDueTime);
+      return claim(
+        (eb) =>
+          eb.and([
+            eb('due_at', '<=', at),
+            eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', at)]),
+          ]),
+        limit,
+        owner,
+        new Date(now.getTime() + leaseMs),
+      );
     },
 
     async complete(ids: readonly string[], owner?: string): Promise<number> {
@@ -105,26 +123,20 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
       return rows.map((row) => timerFromRow(codec, row));
     },
 
-    async claimAhead(after, by, kinds, limit, owner, until): Promise<TimerRecord[]> {
-      if (limit <= 0 || kinds.length === 0) return [];
-      const window = db
-        .selectFrom('timers')
-        .select('id')
-        .where('due_at', '>', codec.date(after))
-        .where('due_at', '<=', codec.date(by))
-        .where('claimed_until', 'is', null)
-        .where('kind', 'in', kinds)
-        .orderBy('due_at')
-        .orderBy('id')
-        .limit(limit)
-        .$if(caps.supportsSkipLocked, (q) => q.forUpdate().skipLocked());
-      const rows = await db
-        .updateTable('timers')
-        .set({ claimed_by: owner, claimed_until: codec.date(until) })
-        .where('id', 'in', window)
-        .returningAll()
-        .execute();
-      return rows.map((row) => timerFromRow(codec, row)).sort(byDueTime);
+    claimAhead(after, by, kinds, limit, owner, until): Promise<TimerRecord[]> {
+      if (kinds.length === 0) return Promise.resolve([]);
+      return claim(
+        (eb) =>
+          eb.and([
+            eb('due_at', '>', codec.date(after)),
+            eb('due_at', '<=', codec.date(by)),
+            eb('claimed_until', 'is', null),
+            eb('kind', 'in', kinds),
+          ]),
+        limit,
+        owner,
+        until,
+      );
     },
 
     async release(claims): Promise<number> {
