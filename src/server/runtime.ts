@@ -11,7 +11,7 @@ import { EMAIL_TEMPLATES } from '../email/template-port.js';
 import { templateSourceOf } from '../email/template-service.js';
 import { sharedMailer } from '../email/transport.js';
 import { type Clock, systemClock } from '../engine/clock.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, StaleRunError } from '../engine/engine.js';
 import type { RunStore } from '../engine/ports.js';
 import { createRegistry } from '../nodes/registry.js';
 import { NODE_SETTINGS, nodeSettingsFromConfig } from '../nodes/settings.js';
@@ -201,7 +201,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     afterRun: opts.runStore ? undefined : (run, workflow) => retention.afterRun(run, workflow.settings),
     timers: store.timers,
     clock,
-    onError: (runId, error) => logger.error({ err: error, runId }, 'run failed to continue'),
+    onError: (runId, error) =>
+      // Another driver moved the run first, or a left-over wake-up came for a wait it no longer
+      // has (resume-timer.ts): expected in races, nothing failed.
+      error instanceof StaleRunError
+        ? logger.debug({ err: error, runId }, 'run moved on elsewhere: not driven here')
+        : logger.error({ err: error, runId }, 'run failed to continue'),
   });
   const works = role === 'worker' || (role === 'start' && !opts.noWorker);
   // Loaded only in scale-out mode: BullMQ and ioredis are a separate chunk of the bundle.
