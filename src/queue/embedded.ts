@@ -161,7 +161,7 @@ export class EmbeddedQueue implements RunQueue {
   private async load(job: RunJob): Promise<{ run: RunRecord; workflow: Workflow; active: boolean }> {
     if (job.created) return job.created;
     const run = await this.opts.runs.getRun(job.runId);
-    if (!run) throw new Error(`Run ${job.runId} not found`);
+    if (!run) throw gone(job.runId);
     return { run, ...(await this.workflowFor(run)) };
   }
 
@@ -281,7 +281,7 @@ export class EmbeddedQueue implements RunQueue {
   private async continueRun(p: Pending): Promise<RunOutcome> {
     // Read the run again if it waited here: it may have moved (canceled, resumed elsewhere).
     const run = p.run ?? (await this.opts.runs.getRun(p.runId));
-    if (!run) throw new Error(`Run ${p.runId} not found`);
+    if (!run) throw gone(p.runId);
     if (isTerminal(run.status)) return { run, runData: new RunData() };
     // A time resume wakes a waiting run; a queued run (given back after a driver failure, then woken
     // by a timer) is simply driven: its queued → running move refuses a second driver.
@@ -344,4 +344,12 @@ export class EmbeddedQueue implements RunQueue {
       },
     });
   }
+}
+
+/**
+ * A run that is not in the store (deleted meanwhile, say while its wake-up was on its way): like
+ * a run another driver moved on, there is nothing left to drive, and whoever sent the job is told so.
+ */
+function gone(runId: string): StaleRunError {
+  return new StaleRunError(`Run ${runId} not found: deleted, or never created`);
 }

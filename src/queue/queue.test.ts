@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ManualClock } from '../engine/clock.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, StaleRunError } from '../engine/engine.js';
 import type { RunStore } from '../engine/ports.js';
 import { type WorkflowInput, workflowSchema } from '../engine/workflow.js';
 import { createRegistry } from '../nodes/registry.js';
@@ -385,6 +385,41 @@ describe('timers and recovery', () => {
       'within it already: as before',
     );
     assert.equal(wakeTime({ ...at, next: 20_000, lookaheadMs: 2000 }), 11_000, 'far away: the poll');
+  });
+
+  test('a wake-up held for a run deleted meanwhile is handled as done, with no error', async () => {
+    const { store, clock, engine } = await setup();
+    const errors: unknown[] = [];
+    const queue = new EmbeddedQueue({
+      engine,
+      runs: store.runs,
+      workflows: store.workflows,
+      onError: (_id, error) => errors.push(error),
+    });
+    const { workflow } = await saved(store, 'wf-d', doc('deleted', 'sleepDay'));
+    const { run } = await engine.start({ workflow, workflowId: 'wf-d', workflowVersion: 1, mode: 'manual' });
+    const failed: unknown[] = [];
+    const loop = new TimerLoop({
+      timers: store.timers,
+      clock,
+      claimAhead: true,
+      handlers: { resume: resumeTimer((job) => queue.submit(job)) },
+      prepare: { resume: async () => {} },
+      onError: (_timer, error) => failed.push(error),
+    });
+    clock.advance(86_400_000 - 1000);
+    assert.equal(await loop.prepareAhead(), 1, 'held');
+    assert.deepEqual(await store.runs.deleteRun(run.id), { ok: true });
+    clock.advance(1000);
+    assert.equal(await loop.tick(), 1, 'handled');
+    assert.deepEqual(failed, [], 'not a failed timer');
+    assert.deepEqual(errors, []);
+    await assert.rejects(
+      queue.submit({ runId: run.id, resume: { by: 'time' } }),
+      (error: Error) =>
+        error instanceof StaleRunError && /not found: deleted, or never created/.test(error.message),
+      'the queue tells its caller the run is gone, as a stale run',
+    );
   });
 
   test('a resume read ahead runs as usual; a run canceled after it was read ahead is not resumed', async () => {
