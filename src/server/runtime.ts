@@ -256,6 +256,10 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   );
   triggers.register(durable.schedule).register(durable.poll).register(durable.events);
   const prefetch = bull ? undefined : runs.prefetch?.bind(runs);
+  // One process schedules from a SQLite file: it claims the timers it reads ahead (TimerLoop), and
+  // a claim it finds at its start is a dead process's (killed, say, while it held the timers of the
+  // next seconds): given back, those timers fire when due, not a lease later.
+  const schedulesAlone = store.dialect === 'sqlite';
   const timerLoop = new TimerLoop({
     timers: store.timers,
     clock,
@@ -272,8 +276,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         ),
     },
     onError: (timer, error) => logger.error({ err: error, timer: timer.id }, 'timer failed'),
-    // One process schedules from a SQLite file: it claims the timers it reads ahead (TimerLoop).
-    claimAhead: store.dialect === 'sqlite',
+    claimAhead: schedulesAlone,
   });
   if (role === 'worker')
     return startWorker({
@@ -325,9 +328,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     logger.error({ err: error, runId }, 'run failed to resume'),
   );
   if (role === 'start') {
-    // That process alone: a claim found at its start is a dead process's (killed, say, while it
-    // held the timers of the next seconds); given back, the timers fire when due, not a lease later.
-    if (store.dialect === 'sqlite') await store.timers.release('all');
+    if (schedulesAlone) await store.timers.release('all');
     timerLoop.start();
     retention.start();
   }

@@ -94,18 +94,15 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
       );
     },
 
-    async complete(ids: readonly string[], owner?: string): Promise<number> {
-      let removed = 0;
-      // Chunked: one statement per 500 ids stays under every driver's bound-parameter limit.
-      for (let i = 0; i < ids.length; i += 500) {
+    complete(ids: readonly string[], owner?: string): Promise<number> {
+      return inChunks(ids, async (chunk) => {
         const result = await db
           .deleteFrom('timers')
-          .where('id', 'in', ids.slice(i, i + 500))
+          .where('id', 'in', chunk)
           .$if(owner !== undefined, (q) => q.where('claimed_by', '=', owner!))
           .executeTakeFirst();
-        removed += Number(result.numDeletedRows);
-      }
-      return removed;
+        return Number(result.numDeletedRows);
+      });
     },
 
     async peekDue(after: Date, by: Date, limit: number): Promise<TimerRecord[]> {
@@ -145,16 +142,13 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
         const result = await free().where('claimed_until', 'is not', null).executeTakeFirst();
         return Number(result.numUpdatedRows);
       }
-      let released = 0;
-      // Chunked as `complete`: within every driver's bound-parameter limit.
-      for (let i = 0; i < claims.ids.length; i += 500) {
+      return inChunks(claims.ids, async (chunk) => {
         const result = await free()
-          .where('id', 'in', claims.ids.slice(i, i + 500))
+          .where('id', 'in', chunk)
           .where('claimed_by', '=', claims.owner)
           .executeTakeFirst();
-        released += Number(result.numUpdatedRows);
-      }
-      return released;
+        return Number(result.numUpdatedRows);
+      });
     },
 
     async nextDueAt(): Promise<Date | null> {
@@ -187,6 +181,19 @@ export function createTimerStore(dialect: StoreDialect): TimerStore {
       return Number(row.count);
     },
   };
+}
+
+/**
+ * `write` for each 500 ids at most, one statement each: within every driver's bound-parameter
+ * limit. Returns the rows they changed in all.
+ */
+async function inChunks(
+  ids: readonly string[],
+  write: (chunk: readonly string[]) => Promise<number>,
+): Promise<number> {
+  let changed = 0;
+  for (let i = 0; i < ids.length; i += 500) changed += await write(ids.slice(i, i + 500));
+  return changed;
 }
 
 function timerFromRow(codec: ValueCodec, row: Selectable<TimersTable>): TimerRecord {
