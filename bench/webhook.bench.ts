@@ -1,7 +1,9 @@
 /**
  * Webhook throughput: Webhook (responseNode) → Set → Respond to Webhook over loopback, with
  * autocannon at 10 and 50 connections (15 s each; `RELAIS_BENCH_SECONDS` shortens), beside a bare
- * `node:http` server that parses and echoes the same JSON. Every server is its own child process;
+ * `node:http` server that parses and echoes the same JSON, and a bare Fastify route doing the same:
+ * what the framework alone costs, so that the gap to the bare server shows as Relais' own work (a
+ * run created, its nodes executed, its steps recorded). Every server is its own child process;
  * autocannon runs here.
  *
  *   relais · saving on   `relais start` itself: SQLite file store, every run and step written
@@ -19,6 +21,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
 import { workflowSchema } from '../src/engine/workflow.js';
 import { openStore } from '../src/store/index.js';
 import {
@@ -183,6 +186,15 @@ export async function webhookBench(): Promise<void> {
     procs.push(bare);
     await firstAnswer(`http://127.0.0.1:${barePort}/`, process.hrtime.bigint(), bare);
 
+    const fastifyPort = await freePort();
+    const fastify = child(self, {
+      ...process.env,
+      RELAIS_BENCH_CHILD: 'fastify',
+      RELAIS_PORT: String(fastifyPort),
+    });
+    procs.push(fastify);
+    await firstAnswer(`http://127.0.0.1:${fastifyPort}${PATH}`, process.hrtime.bigint(), fastify);
+
     const memPort = await freePort();
     const memory = child(self, { ...env(memDir, memPort), RELAIS_BENCH_CHILD: 'memory' });
     procs.push(memory);
@@ -190,6 +202,7 @@ export async function webhookBench(): Promise<void> {
 
     const servers = [
       { server: 'bare node:http', url: `http://127.0.0.1:${barePort}/`, pid: bare.pid! },
+      { server: 'bare Fastify route', url: `http://127.0.0.1:${fastifyPort}${PATH}`, pid: fastify.pid! },
       { server: 'relais, saving on (SQLite file)', url, pid: relais.pid! },
       {
         server: 'relais, saving off (in-memory runs)',
@@ -253,6 +266,15 @@ function serveBare(port: number): void {
   }).listen(port, '127.0.0.1');
 }
 
+/** Child: a Fastify route (Relais' HTTP framework, default options) answering the same JSON. */
+async function serveFastify(port: number): Promise<void> {
+  const app = Fastify();
+  app.post<{ Body: { name?: string } }>(PATH, async (request) => ({
+    greeting: `Hello ${request.body.name}`,
+  }));
+  await app.listen({ port, host: '127.0.0.1' });
+}
+
 /** Child: the `relais start` runtime with runs kept in memory and no step kept ("saving off"). */
 async function serveMemory(): Promise<void> {
   const { loadConfig } = await import('../src/config.js');
@@ -265,8 +287,9 @@ async function serveMemory(): Promise<void> {
 // A child started by `webhookBench` (from the bundle, or from the sources through tsx): it serves
 // until SIGTERM and never returns, so the benchmark runner that imported this module never starts.
 const role = process.env.RELAIS_BENCH_CHILD;
-if (role === 'bare' || role === 'memory') {
+if (role === 'bare' || role === 'fastify' || role === 'memory') {
   if (role === 'bare') serveBare(Number(process.env.RELAIS_PORT));
+  else if (role === 'fastify') await serveFastify(Number(process.env.RELAIS_PORT));
   else await serveMemory();
   await new Promise(() => {});
 }
