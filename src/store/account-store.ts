@@ -5,7 +5,7 @@
  * "first owner", and the last active owner cannot be demoted, disabled or deleted.
  */
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import { type Page, readPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { ApiKeysTable, Database, UsersTable } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
@@ -217,20 +217,8 @@ export function createAccountStore(dialect: StoreDialect): AccountStore {
     },
 
     async listUsers(query) {
-      const limit = pageSize(query.limit);
-      const rows = await db
-        .selectFrom('users')
-        .selectAll()
-        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return toPage(
-        rows.map((row) => userFromRow(codec, row)),
-        limit,
-        (u) => u,
-      );
+      const rows = db.selectFrom('users').selectAll();
+      return readPage(rows, codec, query, (row) => userFromRow(codec, row));
     },
 
     updateUser(id, patch) {
@@ -429,20 +417,8 @@ export function createAccountStore(dialect: StoreDialect): AccountStore {
     },
 
     async listApiKeys(query) {
-      const limit = pageSize(query.limit);
-      const rows = await db
-        .selectFrom('api_keys')
-        .selectAll()
-        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return toPage(
-        rows.map((row) => apiKeyFromRow(codec, row)),
-        limit,
-        (k) => k,
-      );
+      const rows = db.selectFrom('api_keys').selectAll();
+      return readPage(rows, codec, query, (row) => apiKeyFromRow(codec, row));
     },
 
     async revokeApiKey(id, now) {

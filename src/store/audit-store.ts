@@ -4,7 +4,7 @@
  * page order.
  */
 import type { Selectable } from 'kysely';
-import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import { type Page, readPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { AuditLogTable } from './schema.js';
 
@@ -66,8 +66,7 @@ export function createAuditStore(dialect: StoreDialect): AuditStore {
     },
 
     async list(query) {
-      const limit = pageSize(query.limit);
-      const rows = await db
+      const rows = db
         .selectFrom('audit_log')
         .selectAll()
         .$if(query.actorId !== undefined, (q) => q.where('actor_id', '=', query.actorId!))
@@ -75,17 +74,8 @@ export function createAuditStore(dialect: StoreDialect): AuditStore {
         .$if(query.entityType !== undefined, (q) => q.where('entity_type', '=', query.entityType!))
         .$if(query.entityId !== undefined, (q) => q.where('entity_id', '=', query.entityId!))
         .$if(query.from !== undefined, (q) => q.where('created_at', '>=', codec.date(query.from!)))
-        .$if(query.to !== undefined, (q) => q.where('created_at', '<', codec.date(query.to!)))
-        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return toPage(
-        rows.map((row) => auditFromRow(codec, row)),
-        limit,
-        (r) => ({ createdAt: r.at, id: r.id }),
-      );
+        .$if(query.to !== undefined, (q) => q.where('created_at', '<', codec.date(query.to!)));
+      return readPage(rows, codec, query, (row) => auditFromRow(codec, row));
     },
 
     async prune(before) {

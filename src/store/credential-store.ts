@@ -4,7 +4,7 @@
  * secret in clear. `(type, name)` is unique: n8n workflows refer to credentials by type and name.
  */
 import type { Selectable } from 'kysely';
-import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import { type Page, readPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { CredentialsTable } from './schema.js';
 import { nameContains } from './search.js';
@@ -107,22 +107,12 @@ export function createCredentialStore(dialect: StoreDialect): CredentialStore {
     },
 
     async list(query: CredentialListQuery): Promise<Page<CredentialRecord>> {
-      const limit = pageSize(query.limit);
-      const rows = await db
+      const rows = db
         .selectFrom('credentials')
         .selectAll()
         .$if(query.type !== undefined, (q) => q.where('type', '=', query.type!))
-        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)))
-        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return toPage(
-        rows.map((row) => credentialFromRow(codec, row)),
-        limit,
-        (c) => c,
-      );
+        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)));
+      return readPage(rows, codec, query, (row) => credentialFromRow(codec, row));
     },
 
     async update(id: string, patch: CredentialPatch): Promise<CredentialWriteResult> {

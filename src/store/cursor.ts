@@ -2,7 +2,7 @@
  * Opaque page cursors for keyset pagination on (created_at, id), newest first. Callers treat the
  * string as a token; its content (base64url JSON) may change between releases.
  */
-import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { ValueCodec } from './dialects/types.js';
 
 export interface Page<T> {
@@ -51,13 +51,28 @@ export function pageSize(limit: number): number {
   return Math.min(Math.max(Math.trunc(limit) || 1, 1), 1000);
 }
 
-export function toPage<T>(
-  rows: T[],
-  limit: number,
-  key: (row: T) => { createdAt: Date; id: string },
-): Page<T> {
-  if (rows.length <= limit) return { items: rows, nextCursor: null };
+/**
+ * One page of `query`'s rows, newest first: those after `page.cursor`, `limit + 1` of them read to
+ * know whether another page follows, each made a record by `fromRow`. Every paged table has the
+ * `created_at` and `id` columns the order and the cursor are made of.
+ */
+export async function readPage<DB, TB extends keyof DB, Row extends { created_at: unknown; id: string }, T>(
+  query: SelectQueryBuilder<DB, TB, Row>,
+  codec: ValueCodec,
+  page: { cursor?: string | null; limit: number },
+  fromRow: (row: Row) => T,
+): Promise<Page<T>> {
+  const limit = pageSize(page.limit);
+  const rows = await query
+    .$if(!!page.cursor, (q) => q.where(afterCursor(codec, page.cursor!)))
+    .orderBy(sql`created_at`, 'desc')
+    .orderBy(sql`id`, 'desc')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit);
-  const last = key(items[items.length - 1]);
-  return { items, nextCursor: encodeCursor(last.createdAt, last.id) };
+  const last = items[items.length - 1];
+  return {
+    items: items.map(fromRow),
+    nextCursor: rows.length > limit ? encodeCursor(codec.readDate(last.created_at), last.id) : null,
+  };
 }

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { TemplateCategory, TemplateVariable } from '../email/template-port.js';
-import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import { type Page, readPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { DbBool, DbDate, DbJson } from './schema.js';
 import { nameContains } from './search.js';
@@ -137,19 +137,13 @@ export function createEmailTemplateStore(dialect: StoreDialect): EmailTemplateSt
     },
 
     async list(query: EmailTemplateListQuery): Promise<Page<EmailTemplateRecord>> {
-      const limit = pageSize(query.limit);
-      const rows = await db
+      const rows = db
         .selectFrom('email_templates')
         .selectAll()
         .$if(query.category !== undefined, (q) => q.where('category', '=', query.category!))
         .$if(query.isActive !== undefined, (q) => q.where('is_active', '=', codec.bool(query.isActive!)))
-        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)))
-        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return toPage(rows.map(read), limit, (t) => t);
+        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)));
+      return readPage(rows, codec, query, read);
     },
 
     async update(id: string, patch: EmailTemplatePatch): Promise<EmailTemplateWriteResult> {

@@ -18,7 +18,7 @@ import type { RunMode } from '../nodes/sdk.js';
 import { coalescedRead, paddedKeys } from './coalesced-read.js';
 import { DATA_COLUMN_KINDS, oneStatementCommit, STEP_COLUMN_KINDS } from './commit-statement.js';
 import { namedParameterQuery } from './compiled-query.js';
-import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import { type Page, readPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
 import { insertStatement } from './insert-statement.js';
@@ -218,9 +218,8 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
     },
 
     async listRuns(query: RunListQuery): Promise<Page<RunRecord>> {
-      const limit = pageSize(query.limit);
       if (query.statuses?.length === 0 || query.modes?.length === 0) return { items: [], nextCursor: null };
-      const rows = await db
+      const rows = db
         .selectFrom('runs')
         .selectAll()
         .$if(query.workflowId !== undefined, (q) => q.where('workflow_id', '=', query.workflowId!))
@@ -228,17 +227,8 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
         .$if(query.modes !== undefined, (q) => q.where('mode', 'in', query.modes!))
         .$if(query.from !== undefined, (q) => q.where('created_at', '>=', codec.date(query.from!)))
         .$if(query.to !== undefined, (q) => q.where('created_at', '<', codec.date(query.to!)))
-        .$if(query.isTest !== undefined, (q) => q.where('is_test', '=', codec.bool(query.isTest!)))
-        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return toPage(
-        rows.map((row) => runFromRow(codec, row)),
-        limit,
-        (run) => run,
-      );
+        .$if(query.isTest !== undefined, (q) => q.where('is_test', '=', codec.bool(query.isTest!)));
+      return readPage(rows, codec, query, (row) => runFromRow(codec, row));
     },
 
     async deleteRun(id: string): Promise<DeleteRunResult> {

@@ -7,7 +7,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { ColumnDef } from '../tables/port.js';
-import { afterCursor, type Page, pageSize, toPage } from './cursor.js';
+import { type Page, readPage } from './cursor.js';
 import type { DialectCapabilities, DialectName, StoreDialect, ValueCodec } from './dialects/types.js';
 import type { Database, DbDate, DbJson } from './schema.js';
 import { nameContains } from './search.js';
@@ -146,21 +146,11 @@ export function createTableStore(dialect: StoreDialect): TableStore {
     catalog: catalogOn(db),
 
     async list(query) {
-      const limit = pageSize(query.limit);
-      const rows = await db
+      const rows = db
         .selectFrom('data_tables')
         .selectAll()
-        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)))
-        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return toPage(
-        rows.map((row) => recordFromRow(codec, row)),
-        limit,
-        (r) => ({ createdAt: r.createdAt, id: r.id }),
-      );
+        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)));
+      return readPage(rows, codec, query, (row) => recordFromRow(codec, row));
     },
 
     transaction(fn) {

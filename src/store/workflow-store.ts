@@ -8,7 +8,7 @@ import type { WorkflowHead, WorkflowRecord, WorkflowStore } from '../engine/port
 import type { Workflow } from '../engine/workflow.js';
 import { coalescedRead, paddedKeys } from './coalesced-read.js';
 import { oneParameterQuery } from './compiled-query.js';
-import { afterCursor, InvalidCursorError, type Page, pageSize, toPage } from './cursor.js';
+import { InvalidCursorError, type Page, pageSize, readPage } from './cursor.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { WorkflowsTable } from './schema.js';
 import { nameContains } from './search.js';
@@ -138,22 +138,12 @@ export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore 
     },
 
     async listWorkflows(query: WorkflowListQuery): Promise<Page<WorkflowRecord>> {
-      const limit = pageSize(query.limit);
-      const rows = await db
+      const rows = db
         .selectFrom('workflows')
         .selectAll()
         .$if(query.active !== undefined, (q) => q.where('active', '=', codec.bool(query.active!)))
-        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)))
-        .$if(!!query.cursor, (q) => q.where(afterCursor(codec, query.cursor!)))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return toPage(
-        rows.map((row) => workflowFromRow(codec, row)),
-        limit,
-        (w) => w,
-      );
+        .$if(!!query.search, (q) => q.where(nameContains('name', query.search!)));
+      return readPage(rows, codec, query, (row) => workflowFromRow(codec, row));
     },
 
     async deleteWorkflow(id: string): Promise<boolean> {
