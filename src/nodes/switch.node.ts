@@ -2,13 +2,8 @@ import { z } from 'zod';
 import { ExpressionError, NonRetryableError } from '../engine/errors.js';
 import type { Item } from '../engine/items.js';
 import { defineNode, errorItem } from './sdk.js';
-import {
-  evaluateConditions,
-  filterValueSchema,
-  onceWarner,
-  validateFieldType,
-  withItemIndex,
-} from './shared/filter/index.js';
+import { evaluateConditions, filterValueSchema, onceWarner, withItemIndex } from './shared/filter/index.js';
+import { validateFieldType } from './shared/type-validation.js';
 
 /** Switch 3.2 writes filter version 2 into its conditions. */
 const FILTER_VERSION = 2;

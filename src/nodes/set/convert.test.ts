@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { convertAssignment, describeValue, jsonParse, parseJsonObject } from './convert.js';
+import { convertAssignment, parseJsonObject } from './convert.js';
 
 const convert = (type: string, value: unknown, ignore = false) =>
   convertAssignment('f', type, value, 0, ignore);
@@ -58,19 +58,6 @@ test('ignoreErrors returns the unconverted (stringified for string fields) value
 test('unknown or missing types pass the value through', () => {
   assert.deepEqual(convert('dateTime', { a: 1 }), { a: 1 });
   assert.equal(convertAssignment('f', undefined, 5, 0, false), 5);
-});
-
-test('describeValue names values as n8n error messages do', () => {
-  assert.equal(describeValue(null), "'null'");
-  assert.equal(describeValue([]), 'array');
-  assert.equal(describeValue({}), 'object');
-  assert.equal(describeValue('x'), "'x'");
-});
-
-test('jsonParse accepts JS objects only when asked', () => {
-  assert.throws(() => jsonParse('{a: 1}'));
-  assert.deepEqual(jsonParse('{a: 1}', true), { a: 1 });
-  assert.deepEqual(jsonParse("{'__proto__': {x: 1}, b: 2}", true), { b: 2 });
 });
 
 test('parseJsonObject repairs quotes, keys and trailing commas, and wants an object', () => {

@@ -1,25 +1,23 @@
 /**
  * Type conversion of Edit Fields (Set) assignments, ported from n8n: `validateEntry` in
- * `packages/nodes-base/nodes/Set/v2/helpers/utils.ts` and `validateFieldType` / `tryToParse*` in
- * `packages/workflow/src/type-validation.ts`, with their exact error messages. JSON parsing follows
- * `jsonParse` (`acceptJSObject` parses `{k: 'v'}` through a syntax tree, never by evaluating it).
+ * `packages/nodes-base/nodes/Set/v2/helpers/utils.ts`, with its exact error messages. The
+ * converters (`tryToParse*` of `packages/workflow/src/type-validation.ts`) and `jsonParse` are
+ * the ones the Filter conditions use (../shared/type-validation.ts).
  */
-import { parse as parseJs } from 'acorn';
 import { DateTime } from 'luxon';
 import { NonRetryableError } from '../../engine/errors.js';
 import type { JsonRecord } from '../shared/fields.js';
 import { isPlainObject } from '../shared/fields.js';
+import {
+  jsonParse,
+  toArray,
+  toBoolean,
+  toNumber,
+  toObject,
+  valueDescription,
+} from '../shared/type-validation.js';
 
 type Validation = { valid: true; value: unknown } | { valid: false; message: string };
-
-/** n8n's `getValueDescription`: how a wrong value is named in an error message. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'object') {
-    if (value === null) return "'null'";
-    return Array.isArray(value) ? 'array' : 'object';
-  }
-  return `'${String(value)}'`;
-}
 
 /**
  * n8n's `cleanupParameterData`: Luxon DateTimes anywhere in an evaluated parameter become their
@@ -34,45 +32,6 @@ export function dateTimesToStrings(value: unknown): unknown {
     return copy;
   }
   return value;
-}
-
-function toNumber(value: unknown): number {
-  // `Number(Symbol())` throws: n8n catches it and reports a type error, as here.
-  const parsed = Number(value);
-  if (Number.isNaN(parsed)) throw new Error('not a number');
-  return parsed;
-}
-
-function toBoolean(value: unknown): boolean {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string' && ['true', 'false'].includes(value.toLowerCase())) {
-    return value.toLowerCase() === 'true';
-  }
-  if (!(typeof value === 'string' && value.trim() === '')) {
-    const num = Number(value);
-    if (num === 0) return false;
-    if (num === 1) return true;
-  }
-  throw new Error('not a boolean');
-}
-
-function toArray(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(value));
-  } catch {
-    parsed = JSON.parse(String(value).replace(/'/g, '"'));
-  }
-  if (!Array.isArray(parsed)) throw new Error('not an array');
-  return parsed;
-}
-
-function toObject(value: unknown): unknown {
-  if (value && typeof value === 'object' && !Array.isArray(value)) return value;
-  const parsed = jsonParse(String(value), true);
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-  return parsed;
 }
 
 const converters: Record<string, (value: unknown) => unknown> = {
@@ -90,7 +49,7 @@ function validateFieldType(name: string, value: unknown, type: string): Validati
   try {
     return { valid: true, value: convert(value) };
   } catch {
-    return { valid: false, message: `'${name}' expects a ${type} but we got ${describeValue(value)}` };
+    return { valid: false, message: `'${name}' expects a ${type} but we got ${valueDescription(value)}` };
   }
 }
 
@@ -119,64 +78,6 @@ export function convertAssignment(
     itemIndex,
     description: `To fix the error try to change the type for the field "${name}" or activate the option “Ignore Type Conversion Errors” to apply a less strict type validation`,
   });
-}
-
-/** n8n's `jsonParse`; with `acceptJSObject`, a JavaScript object literal (`{k: 'v'}`) is accepted too. */
-export function jsonParse(text: string, acceptJSObject = false): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    if (acceptJSObject) {
-      try {
-        return parseJsObject(text);
-      } catch {
-        // fall through to the JSON error, as n8n does
-      }
-    }
-    throw error;
-  }
-}
-
-interface SyntaxNode {
-  type: string;
-  [key: string]: unknown;
-}
-
-/** Reads an object literal from its syntax tree: literals, names, arrays, negative numbers; nothing runs. */
-function parseJsObject(text: string): unknown {
-  const program = parseJs(`(${text})`, { ecmaVersion: 'latest' }) as unknown as { body: SyntaxNode[] };
-  const statement = program.body.find(
-    (node) =>
-      node.type === 'ExpressionStatement' && (node.expression as SyntaxNode).type === 'ObjectExpression',
-  );
-  return syntaxToValue(statement?.expression as SyntaxNode | undefined);
-}
-
-function syntaxToValue(node: SyntaxNode | null | undefined): unknown {
-  switch (node?.type) {
-    case 'ObjectExpression': {
-      const entries = (node.properties as SyntaxNode[])
-        .filter((prop) => prop.type === 'Property')
-        .map(
-          (prop) => [syntaxToValue(prop.key as SyntaxNode), syntaxToValue(prop.value as SyntaxNode)] as const,
-        );
-      const result: JsonRecord = {};
-      for (const [key, value] of entries) if (String(key) !== '__proto__') result[String(key)] = value;
-      return result;
-    }
-    case 'Identifier':
-      return node.name;
-    case 'Literal':
-      return node.value;
-    case 'ArrayExpression':
-      return (node.elements as (SyntaxNode | null)[]).map(syntaxToValue);
-    case 'UnaryExpression': {
-      const value = syntaxToValue(node.argument as SyntaxNode);
-      return typeof value === 'number' && node.operator === '-' ? -value : value;
-    }
-    default:
-      return undefined;
-  }
 }
 
 /**

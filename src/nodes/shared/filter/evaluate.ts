@@ -6,8 +6,8 @@
  */
 import type { DateTime } from 'luxon';
 import { NonRetryableError } from '../../../engine/errors.js';
+import { type ValidationResult, validateFieldType } from '../type-validation.js';
 import type { FilterCondition, FilterOptions, FilterValue } from './schema.js';
-import { type ValidationResult, validateFieldType } from './type-validation.js';
 
 /** A condition whose values do not fit its operator's type: the user must change the workflow. */
 export class FilterError extends NonRetryableError {

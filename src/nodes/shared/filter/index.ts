@@ -31,8 +31,3 @@ export {
   filterValueSchema,
   resolveFilterValue,
 } from './schema.js';
-export {
-  type ValidateFieldTypeOptions,
-  type ValidationResult,
-  validateFieldType,
-} from './type-validation.js';

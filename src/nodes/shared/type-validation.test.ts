@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DateTime } from 'luxon';
-import { toBoolean, toNumber, toObject, validateFieldType } from './type-validation.js';
+import {
+  jsonParse,
+  toBoolean,
+  toNumber,
+  toObject,
+  validateFieldType,
+  valueDescription,
+} from './type-validation.js';
 
 const parsed = (value: unknown, type: string, strict = false) => {
   const result = validateFieldType('field', value, type, { strict, parseStrings: true });
@@ -64,6 +71,25 @@ test('loose arrays and objects are parsed from JSON or JavaScript literals, neve
   // code is read as syntax only: a call becomes undefined, as with n8n's esprima reader
   assert.deepEqual(toObject('{a: process.exit()}'), { a: undefined });
   assert.throws(() => toObject('1'));
+  // n8n's tryToParseObject lets JSON null through (`typeof null` is 'object')
+  assert.equal(toObject('null'), null);
+  assert.equal(parsed('null', 'object'), null);
+});
+
+test('jsonParse accepts JS objects only when asked, and drops __proto__ keys', () => {
+  assert.throws(() => jsonParse('{a: 1}'), SyntaxError);
+  assert.deepEqual(jsonParse('{a: 1}', true), { a: 1 });
+  const read = jsonParse("{'__proto__': {x: 1}, b: 2}", true) as Record<string, unknown>;
+  assert.deepEqual(read, { b: 2 });
+  assert.equal(Object.hasOwn(read, '__proto__'), false);
+  assert.equal(Object.getPrototypeOf(read), Object.prototype);
+});
+
+test('valueDescription names values as n8n error messages do', () => {
+  assert.equal(valueDescription(null), "'null'");
+  assert.equal(valueDescription([]), 'array');
+  assert.equal(valueDescription({}), 'object');
+  assert.equal(valueDescription('x'), "'x'");
 });
 
 test('dates: DateTime, Date, ISO, HTTP, RFC 2822, SQL, then Date.parse', () => {

@@ -3,6 +3,7 @@
  * condition can ask for: string, number, boolean, dateTime, array, object. Strict mode only accepts
  * the right JavaScript type; loose mode converts (`'5'` → 5, `'true'` → true, JSON text → array or
  * object). `null` and `undefined` are always valid and stay as they are. Other types pass unchanged.
+ * Its converters and `jsonParse` also serve Edit Fields (Set), which converts as n8n's does.
  */
 import { parse } from 'acorn';
 import { DateTime } from 'luxon';
@@ -138,31 +139,37 @@ export function toArray(value: unknown): unknown[] {
   return parsed;
 }
 
-export function toObject(value: unknown): object {
+export function toObject(value: unknown): object | null {
   if (value && typeof value === 'object' && !Array.isArray(value)) return value;
-  const parsed = parseJsonOrJsObject(String(value));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error('Value is not a valid object');
-  }
+  // n8n's `tryToParseObject` lets JSON `null` through: `typeof null` is 'object'.
+  const parsed = jsonParse(String(value), true);
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('Value is not a valid object');
   return parsed;
 }
 
-/** n8n's `jsonParse(text, { acceptJSObject: true })`: JSON, else a JavaScript object literal. */
-function parseJsonOrJsObject(text: string): unknown {
+/** n8n's `jsonParse`; with `acceptJSObject`, a JavaScript object literal (`{k: 'v'}`) is accepted too. */
+export function jsonParse(text: string, acceptJSObject = false): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    try {
-      return parseJsObject(text);
-    } catch {
-      throw error;
+    if (acceptJSObject) {
+      try {
+        return parseJsObject(text);
+      } catch {
+        // falls through to the JSON error, as n8n does
+      }
     }
+    throw error;
   }
 }
 
 type SyntaxNode = { type: string; [key: string]: unknown };
 
-/** Reads an object literal such as `{a: 1, 'b': [true]}` from its syntax tree; nothing is evaluated. */
+/**
+ * Reads an object literal such as `{a: 1, 'b': [true]}` from its syntax tree: literals, names,
+ * arrays, negative numbers. Nothing is evaluated (a call reads as undefined, as with n8n's esprima
+ * reader), and a `__proto__` key is dropped.
+ */
 function parseJsObject(text: string): unknown {
   const program = parse(`(${text})`, { ecmaVersion: 'latest' }) as unknown as { body: SyntaxNode[] };
   const statement = program.body.find(
@@ -174,15 +181,15 @@ function parseJsObject(text: string): unknown {
 
 function syntaxNodeToValue(node: SyntaxNode | null | undefined): unknown {
   switch (node?.type) {
-    case 'ObjectExpression':
-      return Object.fromEntries(
-        (node.properties as SyntaxNode[])
-          .filter((prop) => prop.type === 'Property')
-          .map((prop) => [
-            syntaxNodeToValue(prop.key as SyntaxNode),
-            syntaxNodeToValue(prop.value as SyntaxNode),
-          ]),
-      );
+    case 'ObjectExpression': {
+      const result: Record<string, unknown> = {};
+      for (const prop of node.properties as SyntaxNode[]) {
+        if (prop.type !== 'Property') continue;
+        const key = String(syntaxNodeToValue(prop.key as SyntaxNode));
+        if (key !== '__proto__') result[key] = syntaxNodeToValue(prop.value as SyntaxNode);
+      }
+      return result;
+    }
     case 'Identifier':
       return node.name;
     case 'Literal':
