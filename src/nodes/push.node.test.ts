@@ -12,10 +12,11 @@ import { NodeError, NonRetryableError } from '../engine/errors.js';
 import type { JsonObject } from '../engine/items.js';
 import { type RunNodeOptions, runNode as runNodeWith } from '../testing/run-node.js';
 import { type Recorded, type Reply, startServer, type TestServer } from './http-request/test-server.js';
-import { FCM_SCOPE, GoogleTokenCache, serviceAccount } from './push/google-auth.js';
+import { FCM_SCOPE, googleAccessToken, serviceAccount } from './push/google-auth.js';
 import { pushNode } from './push.node.js';
 import type { AnyNodeDefinition } from './sdk.js';
 import { NODE_SETTINGS, type NodeSettings } from './settings.js';
+import { TokenCache } from './shared/token-cache.js';
 
 /** RELAIS_GOOGLE_TOKEN_URL and RELAIS_FCM_BASE_URL, given as the runtime gives them. */
 let settings: Partial<NodeSettings> = {};
@@ -426,7 +427,7 @@ describe('Google token cache', () => {
       privateKey,
     });
     let now = 1_000_000;
-    const cache = new GoogleTokenCache(() => now);
+    const cache = new TokenCache({ limit: 200, renewEarlySeconds: 60, now: () => now });
     let calls = 0;
     const api = {
       async call() {
@@ -440,7 +441,8 @@ describe('Google token cache', () => {
       },
       async close() {},
     };
-    const token = () => cache.token(account, FCM_SCOPE, api, undefined, 'http://127.0.0.1:9/token');
+    const token = () =>
+      googleAccessToken(cache, account, FCM_SCOPE, api, undefined, 'http://127.0.0.1:9/token');
     const [a, b] = await Promise.all([token(), token()]);
     assert.deepEqual([a, b, calls], ['t1', 't1', 1]);
     now += 3539_000;
@@ -449,6 +451,10 @@ describe('Google token cache', () => {
     assert.equal(await token(), 't2');
     cache.invalidate('t2');
     assert.equal(await token(), 't3');
-    assert.equal(await cache.token(account, FCM_SCOPE, api), 't4', 'another token endpoint, another token');
+    assert.equal(
+      await googleAccessToken(cache, account, FCM_SCOPE, api),
+      't4',
+      'another token endpoint, another token',
+    );
   });
 });

@@ -11,7 +11,13 @@
  */
 import type { Item } from '../engine/items.js';
 import { fcmMessage, fcmOutcome, postFcm } from './push/fcm.js';
-import { FCM_SCOPE, type ServiceAccount, serviceAccount, sharedGoogleTokens } from './push/google-auth.js';
+import {
+  FCM_SCOPE,
+  googleAccessToken,
+  type ServiceAccount,
+  serviceAccount,
+  sharedGoogleTokens,
+} from './push/google-auth.js';
 import { type PushParams, pushParams } from './push/params.js';
 import { defineNode, mapItems, type NodeContext } from './sdk.js';
 import { nodeSettings } from './settings.js';
@@ -38,7 +44,8 @@ async function execute(ctx: NodeContext<PushParams>): Promise<Item[][]> {
       const body = fcmMessage(p, i);
       account ??= ctx.getCredentials('fcmServiceAccount').then(serviceAccount);
       const sa = await account;
-      const fetchToken = () => sharedGoogleTokens.token(sa, FCM_SCOPE, api, i, settings.googleTokenUrl);
+      const fetchToken = () =>
+        googleAccessToken(sharedGoogleTokens, sa, FCM_SCOPE, api, i, settings.googleTokenUrl);
       const post = (accessToken: string) =>
         postFcm(api, sa.projectId, accessToken, body, i, settings.fcmBaseUrl);
       let token = await fetchToken();

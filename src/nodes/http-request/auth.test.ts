@@ -5,7 +5,8 @@ import { type NodeError, NonRetryableError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/items.js';
 import { runNode } from '../../testing/run-node.js';
 import { httpRequestNode } from '../http-request.node.js';
-import { TokenCache } from './oauth2.js';
+import { TokenCache } from '../shared/token-cache.js';
+import { type ClientCredentials, clientCredentialsToken, type TokenPost } from './oauth2.js';
 import { type Recorded, startServer, type TestServer } from './test-server.js';
 
 let api: TestServer;
@@ -182,9 +183,11 @@ test('OAuth2: a refused token request fails without calling the API', async () =
   assert.equal(api.requests.length, start);
 });
 
-test('TokenCache: expiry, shared in-flight requests, invalidation', async () => {
+test('client-credentials tokens: expiry, shared in-flight requests, invalidation', async () => {
   let now = 1_000_000;
-  const cache = new TokenCache(10, () => now);
+  const cache = new TokenCache({ limit: 10, renewEarlySeconds: 30, now: () => now });
+  const token = (credentials: ClientCredentials, post: TokenPost) =>
+    clientCredentialsToken(cache, credentials, post);
   let calls = 0;
   const post = async () => {
     calls++;
@@ -198,21 +201,21 @@ test('TokenCache: expiry, shared in-flight requests, invalidation', async () => 
     scope: '',
     authentication: 'header' as const,
   };
-  const [a, b] = await Promise.all([cache.token(c, post), cache.token(c, post)]);
+  const [a, b] = await Promise.all([token(c, post), token(c, post)]);
   assert.deepEqual([a, b, calls], ['t1', 't1', 1]);
   now += 29_000;
-  assert.equal(await cache.token(c, post), 't1');
+  assert.equal(await token(c, post), 't1');
   now += 2_000; // 31 s later: refreshed 30 s before expiry
-  assert.equal(await cache.token(c, post), 't2');
-  cache.invalidate(c, 't1'); // an old token does not drop the fresh one
-  assert.equal(await cache.token(c, post), 't2');
-  cache.invalidate(c, 't2');
-  assert.equal(await cache.token(c, post), 't3');
+  assert.equal(await token(c, post), 't2');
+  cache.invalidate('t1'); // an old token does not drop the fresh one
+  assert.equal(await token(c, post), 't2');
+  cache.invalidate('t2');
+  assert.equal(await token(c, post), 't3');
   const failing = async () => ({ status: 500, text: 'boom' });
   const c2 = { ...c, clientId: 'other' };
   await assert.rejects(
-    cache.token(c2, failing),
+    token(c2, failing),
     (e: NodeError) => !(e instanceof NonRetryableError) && e.httpStatus === 500,
   );
-  assert.equal(await cache.token(c2, post), 't4', 'a failure is not cached');
+  assert.equal(await token(c2, post), 't4', 'a failure is not cached');
 });

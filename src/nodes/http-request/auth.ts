@@ -9,7 +9,8 @@
 import { NonRetryableError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/items.js';
 import type { NodeContext } from '../sdk.js';
-import type { ClientCredentials, TokenCache, TokenPost } from './oauth2.js';
+import type { TokenCache } from '../shared/token-cache.js';
+import { type ClientCredentials, clientCredentialsToken, type TokenPost } from './oauth2.js';
 import type { HttpParams } from './params.js';
 import { type RequestSpec, setHeader, text } from './request.js';
 
@@ -164,7 +165,7 @@ export function authenticatorFor(
           spec.secretHeaders.push('authorization');
           return;
         case 'oAuth2Api': {
-          const token = await tokens.cache.token(c.client, tokens.post);
+          const token = await clientCredentialsToken(tokens.cache, c.client, tokens.post);
           used.set(spec, token);
           setHeader(spec.headers, 'authorization', `Bearer ${token}`);
           spec.secretHeaders.push('authorization');
@@ -176,7 +177,7 @@ export function authenticatorFor(
       const token = used.get(spec);
       if (token === undefined || loaded === undefined) return false;
       const c = await loaded;
-      if (c.type === 'oAuth2Api') tokens.cache.invalidate(c.client, token);
+      if (c.type === 'oAuth2Api') tokens.cache.invalidate(token);
       return true;
     },
   };

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { NodeError, NonRetryableError } from '../../engine/errors.js';
+import { type FetchedToken, TokenCache } from '../shared/token-cache.js';
 import { truncate } from './errors.js';
 
 export interface ClientCredentials {
@@ -25,72 +26,29 @@ export type TokenPost = (
   body: string,
 ) => Promise<{ status: number; text: string }>;
 
-interface Entry {
-  token: Promise<string>;
-  /** The token once received. */
-  value?: string;
-  /** Epoch ms after which the token is not used any more (Infinity: until a 401). */
-  expiresAt: number;
+/**
+ * The token of a client-credentials credential, from `cache` or from its token URL (`post`). The
+ * node's cache is process-wide: tokens outlive one execution, as in n8n's credential.
+ */
+export function clientCredentialsToken(
+  cache: TokenCache,
+  credentials: ClientCredentials,
+  post: TokenPost,
+): Promise<string> {
+  return cache.token(cacheKey(credentials), () => requestToken(credentials, post));
 }
 
-/** Tokens by credential (a hash of its fields: the secret is never a key in memory dumps). */
-export class TokenCache {
-  private readonly entries = new Map<string, Entry>();
+/** The process-wide cache the node uses; tokens are renewed 30 s before they expire. */
+export const sharedTokenCache = new TokenCache({ limit: 500, renewEarlySeconds: 30 });
 
-  constructor(
-    private readonly limit = 500,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async token(credentials: ClientCredentials, post: TokenPost): Promise<string> {
-    const key = cacheKey(credentials);
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > this.now()) return hit.token;
-    const entry: Entry = { token: Promise.resolve(''), expiresAt: Number.POSITIVE_INFINITY };
-    entry.token = requestToken(credentials, post).then(
-      ({ token, expiresIn }) => {
-        entry.value = token;
-        if (expiresIn !== undefined) entry.expiresAt = this.now() + refreshAfter(expiresIn);
-        return token;
-      },
-      (error: unknown) => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-        throw error;
-      },
-    );
-    this.entries.delete(key);
-    if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(key, entry);
-    return entry.token;
-  }
-
-  /** Forgets the token of a credential (the API answered 401 with it). */
-  invalidate(credentials: ClientCredentials, token: string): void {
-    const key = cacheKey(credentials);
-    // Only the entry that produced the rejected token: a fresher one fetched meanwhile stays.
-    if (this.entries.get(key)?.value === token) this.entries.delete(key);
-  }
-}
-
-/** The process-wide cache the node uses (tokens outlive one execution, as in n8n's credential). */
-export const sharedTokenCache = new TokenCache();
-
+/** Tokens by credential: a hash of its fields. */
 function cacheKey(c: ClientCredentials): string {
   return createHash('sha256')
     .update(JSON.stringify([c.accessTokenUrl, c.clientId, c.clientSecret, c.scope, c.authentication]))
     .digest('hex');
 }
 
-/** Refresh 30 s early (or at half-life for short-lived tokens). */
-function refreshAfter(expiresInSeconds: number): number {
-  const margin = Math.min(30, expiresInSeconds / 2);
-  return Math.max(0, (expiresInSeconds - margin) * 1000);
-}
-
-async function requestToken(
-  c: ClientCredentials,
-  post: TokenPost,
-): Promise<{ token: string; expiresIn?: number }> {
+async function requestToken(c: ClientCredentials, post: TokenPost): Promise<FetchedToken> {
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (c.scope.trim() !== '') form.set('scope', c.scope.trim());
   const headers: Record<string, string> = {

@@ -16,6 +16,7 @@ import { NodeError, NonRetryableError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/items.js';
 import { truncate } from '../http-request/errors.js';
 import type { ApiClient } from '../shared/api-call.js';
+import { TokenCache } from '../shared/token-cache.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -68,60 +69,26 @@ export function serviceAccount(data: JsonObject): ServiceAccount {
   return account;
 }
 
-interface Entry {
-  token: Promise<string>;
-  value?: string;
-  /** Epoch ms after which the token is not used any more. */
-  expiresAt: number;
-}
-
-export class GoogleTokenCache {
-  private readonly entries = new Map<string, Entry>();
-
-  constructor(
-    private readonly now: () => number = Date.now,
-    private readonly limit = 200,
-  ) {}
-
-  token(
-    account: ServiceAccount,
-    scope: string,
-    api: ApiClient,
-    itemIndex?: number,
-    tokenUrl: string = GOOGLE_TOKEN_URL,
-  ): Promise<string> {
-    const key = createHash('sha256')
-      .update(JSON.stringify([account.clientEmail, account.privateKey, scope, tokenUrl]))
-      .digest('hex');
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > this.now()) return hit.token;
-    const entry: Entry = { token: Promise.resolve(''), expiresAt: Number.POSITIVE_INFINITY };
-    entry.token = fetchToken(account, scope, api, tokenUrl, this.now(), itemIndex).then(
-      ({ token, expiresIn }) => {
-        entry.value = token;
-        // Renew a minute early (or at half-life for short-lived tokens).
-        entry.expiresAt = this.now() + Math.max(0, expiresIn - Math.min(60, expiresIn / 2)) * 1000;
-        return token;
-      },
-      (error: unknown) => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-        throw error;
-      },
-    );
-    this.entries.delete(key);
-    if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(key, entry);
-    return entry.token;
-  }
-
-  /** Forgets `token` (an API refused it); a fresher token fetched meanwhile stays. */
-  invalidate(token: string): void {
-    for (const [key, entry] of this.entries) if (entry.value === token) this.entries.delete(key);
-  }
+/**
+ * The access token of `account` for `scope`, from `cache` or from Google's token endpoint
+ * (`tokenUrl`, through `api`).
+ */
+export function googleAccessToken(
+  cache: TokenCache,
+  account: ServiceAccount,
+  scope: string,
+  api: ApiClient,
+  itemIndex?: number,
+  tokenUrl: string = GOOGLE_TOKEN_URL,
+): Promise<string> {
+  const key = createHash('sha256')
+    .update(JSON.stringify([account.clientEmail, account.privateKey, scope, tokenUrl]))
+    .digest('hex');
+  return cache.token(key, () => fetchToken(account, scope, api, tokenUrl, cache.now(), itemIndex));
 }
 
 /** The cache the Push node uses: tokens outlive one execution (they last an hour). */
-export const sharedGoogleTokens = new GoogleTokenCache();
+export const sharedGoogleTokens = new TokenCache({ limit: 200, renewEarlySeconds: 60 });
 
 async function fetchToken(
   account: ServiceAccount,
