@@ -4,6 +4,7 @@ import { ManualClock } from '../engine/clock.js';
 import { Engine } from '../engine/engine.js';
 import { workflowSchema } from '../engine/workflow.js';
 import { createRegistry } from '../nodes/registry.js';
+import { newRun, T0 } from '../store/conformance/builders.js';
 import { MemoryRunStore } from './memory-run-store.js';
 
 const workflow = (second: object) =>
@@ -51,4 +52,11 @@ test('saving on (the default) keeps succeeded runs and their steps', async () =>
   });
   assert.equal((await store.getRun(run.id))?.status, 'succeeded');
   assert.equal((await store.listSteps(run.id)).length, 2);
+});
+
+test('a run created running started when it was created, as in the database stores', async () => {
+  const store = new MemoryRunStore();
+  const running = await store.createRun(newRun('r', { status: 'running' }));
+  assert.deepEqual(running.startedAt, T0);
+  assert.equal((await store.createRun(newRun('q'))).startedAt, null);
 });

@@ -13,6 +13,7 @@ import type {
   TransitionResult,
 } from '../engine/ports.js';
 import { canCommit, canTransition, type RunStatus } from '../engine/run-state.js';
+import { newRunRecord } from '../store/run-rows.js';
 
 export class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
@@ -26,24 +27,7 @@ export class MemoryRunStore implements RunStore {
 
   async createRun(run: NewRun): Promise<RunRecord> {
     if (this.runs.has(run.id)) throw new Error(`Run ${run.id} exists`);
-    const record: RunRecord = {
-      id: run.id,
-      workflowId: run.workflowId,
-      workflowVersion: run.workflowVersion,
-      status: run.status ?? 'queued',
-      mode: run.mode,
-      triggerItems: run.triggerItems,
-      checkpoint: run.checkpoint ?? null,
-      error: null,
-      currentNode: null,
-      version: 1,
-      isTest: run.isTest ?? false,
-      retryOf: run.retryOf ?? null,
-      createdAt: run.createdAt,
-      startedAt: null,
-      finishedAt: null,
-      waitTill: null,
-    };
+    const record = newRunRecord(run);
     this.runs.set(run.id, record);
     this.steps.set(run.id, []);
     return { ...record };
