@@ -44,6 +44,17 @@ function resumingLoop(
   });
 }
 
+/** Schedules timers `[id, kind, ms from now]` on the store's timers. */
+async function scheduleIn(
+  store: Store,
+  clock: ManualClock,
+  timers: readonly (readonly [id: string, kind: string, inMs: number])[],
+): Promise<void> {
+  const now = clock.now().getTime();
+  for (const [id, kind, inMs] of timers)
+    await store.timers.schedule({ id, kind, dueAt: new Date(now + inMs) });
+}
+
 function doc(name: string, middle: string, max?: number): WorkflowInput {
   return {
     name,
@@ -270,14 +281,12 @@ describe('timers and recovery', () => {
       handlers: { resume: async () => {}, other: async () => {} },
       prepare: { resume: async (timers) => void prepared.push(timers.map((t) => t.id)) },
     });
-    const now = clock.now().getTime();
-    for (const [id, kind, inMs] of [
+    await scheduleIn(store, clock, [
       ['soon', 'resume', 1500],
       ['sooner', 'resume', 500],
       ['no-preparer', 'other', 1000],
       ['later', 'resume', 3000],
-    ] as const)
-      await store.timers.schedule({ id, kind, dueAt: new Date(now + inMs) });
+    ]);
     assert.equal(await loop.prepareAhead(), 2);
     assert.deepEqual(prepared, [['sooner', 'soon']], 'earliest first, kinds without a preparer left out');
     assert.equal(await loop.prepareAhead(), 0, 'each timer once');
@@ -326,14 +335,13 @@ describe('timers and recovery', () => {
       prepare: { resume: async () => {} },
     });
     const now = clock.now().getTime();
-    for (const [id, kind, inMs] of [
+    await scheduleIn(store, clock, [
       ['soon', 'resume', 1500],
       ['sooner', 'resume', 500],
       ['also-sooner', 'resume', 500],
       ['no-preparer', 'other', 1000],
       ['later', 'resume', 3000],
-    ] as const)
-      await store.timers.schedule({ id, kind, dueAt: new Date(now + inMs) });
+    ]);
     assert.equal(await loop.prepareAhead(), 3);
     const free = async () =>
       (await store.timers.peekDue(new Date(now), new Date(now + 3000), 10)).map((t) => t.id);
