@@ -187,6 +187,17 @@ test('an expression returning a DateTime ($now) gives its ISO text in the workfl
   assert.deepEqual(json[0], [{ at: '2026-01-01T01:00:00.000+01:00', day: '2026-01-01T00:00:00.000+01:00' }]);
 });
 
+test('a dateTime field reads a date without an offset in the workflow zone and fails on a non-date', async () => {
+  const dates = (value: string) =>
+    runNode(setNode, {
+      timezone: 'America/New_York',
+      items: [{ d: value }],
+      parameters: assign(assignment('due', '={{ $json.d }}', 'dateTime')),
+    });
+  assert.deepEqual((await dates('2026-12-01 09:30:00')).json[0], [{ due: '2026-12-01T09:30:00.000-05:00' }]);
+  await assert.rejects(dates('31/12/2026'), /'due' expects a dateTime but we got '31\/12\/2026' \[item 0\]/);
+});
+
 test('conformance disabled-node: the "After" Set adds a field to all input fields', async () => {
   const { json } = await runNode(setNode, {
     items: contacts.slice(0, 2),

@@ -26,7 +26,7 @@ const assignmentSchema = z
     id: z.string().optional(),
     name: z.preprocess(toText, z.string()),
     value: z.unknown(),
-    /** string | number | boolean | array | object | binary; other types pass the value through. */
+    /** string | number | boolean | dateTime | array | object | binary; others pass the value through. */
     type: z.string().optional(),
   })
   .loose();
@@ -77,12 +77,15 @@ export const setNode = defineNode({
     const copies =
       first.duplicateItem && (ctx.mode === 'manual' || ctx.mode === 'test') ? first.duplicateCount : 0;
     const template = first.mode === 'raw' ? rawTemplate(ctx.node.parameters.jsonOutput) : undefined;
+    // Dates without an offset are the workflow's, as n8n reads them (luxon's default zone).
+    const dates = first.assignments.assignments.some((assignment) => assignment.type === 'dateTime');
+    const timezone = dates ? (ctx.now().zoneName ?? undefined) : undefined;
     const items = await mapItems(ctx, (item, i) => {
       const params = ctx.getParams(i);
       const result =
         params.mode === 'raw'
           ? compose(item, i, rawFields(ctx, params, template, i), {}, params)
-          : composeManual(item, i, params);
+          : composeManual(item, i, params, timezone);
       if (copies === 0) return result;
       return Array.from({ length: copies + 1 }, () => ({ ...result, json: cloneJson(result.json) }));
     });
@@ -90,7 +93,7 @@ export const setNode = defineNode({
   },
 });
 
-function composeManual(item: Item, itemIndex: number, params: SetParams): Item {
+function composeManual(item: Item, itemIndex: number, params: SetParams, timezone?: string): Item {
   // Object.fromEntries semantics: a name given twice keeps its first position and its last value.
   const fields = new Map<string, unknown>();
   const binaries: Record<string, BinaryData> = {};
@@ -102,7 +105,7 @@ function composeManual(item: Item, itemIndex: number, params: SetParams): Item {
     const ignore = params.options.ignoreConversionErrors === true;
     fields.set(
       assignment.name,
-      convertAssignment(assignment.name, assignment.type, assignment.value, itemIndex, ignore),
+      convertAssignment(assignment.name, assignment.type, assignment.value, itemIndex, ignore, timezone),
     );
   }
   return compose(item, itemIndex, fields, binaries, params);

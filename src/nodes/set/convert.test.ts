@@ -55,8 +55,24 @@ test('ignoreErrors returns the unconverted (stringified for string fields) value
   assert.equal(convert('array', 'x', true), 'x');
 });
 
+test('dateTime: parsed as n8n parses dates, written as ISO text with its offset', () => {
+  const at = (value: unknown, zone?: string) => convertAssignment('f', 'dateTime', value, 0, false, zone);
+  assert.equal(at('2026-03-15T10:00:00+01:00'), '2026-03-15T10:00:00.000+01:00', 'an offset given is kept');
+  assert.equal(
+    at('2026-03-15 10:00', 'Europe/Paris'),
+    '2026-03-15T10:00:00.000+01:00',
+    'SQL, zone of the workflow',
+  );
+  assert.equal(at('2026-07-15', 'Europe/Paris'), '2026-07-15T00:00:00.000+02:00');
+  assert.equal(at('Sun, 15 Mar 2026 10:00:00 GMT', 'UTC'), '2026-03-15T10:00:00.000Z', 'HTTP date');
+  assert.throws(() => at('next tuesday'), /'f' expects a dateTime but we got 'next tuesday' \[item 0\]/);
+  assert.throws(() => at({ a: 1 }), /'f' expects a dateTime but we got object/);
+  assert.equal(convertAssignment('f', 'dateTime', 'soon', 0, true), 'soon', 'ignoreErrors keeps the text');
+  assert.equal(at(null), null);
+});
+
 test('unknown or missing types pass the value through', () => {
-  assert.deepEqual(convert('dateTime', { a: 1 }), { a: 1 });
+  assert.deepEqual(convert('color', { a: 1 }), { a: 1 });
   assert.equal(convertAssignment('f', undefined, 5, 0, false), 5);
 });
 

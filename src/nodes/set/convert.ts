@@ -8,16 +8,7 @@ import { DateTime } from 'luxon';
 import { NonRetryableError } from '../../engine/errors.js';
 import type { JsonRecord } from '../shared/fields.js';
 import { isPlainObject } from '../shared/fields.js';
-import {
-  jsonParse,
-  toArray,
-  toBoolean,
-  toNumber,
-  toObject,
-  valueDescription,
-} from '../shared/type-validation.js';
-
-type Validation = { valid: true; value: unknown } | { valid: false; message: string };
+import { jsonParse, validateFieldType } from '../shared/type-validation.js';
 
 /**
  * n8n's `cleanupParameterData`: Luxon DateTimes anywhere in an evaluated parameter become their
@@ -34,29 +25,12 @@ export function dateTimesToStrings(value: unknown): unknown {
   return value;
 }
 
-const converters: Record<string, (value: unknown) => unknown> = {
-  number: toNumber,
-  boolean: toBoolean,
-  array: toArray,
-  object: toObject,
-};
-
-/** `validateFieldType(name, value, type)` without `strict`/`parseStrings`, as the Set node calls it. */
-function validateFieldType(name: string, value: unknown, type: string): Validation {
-  if (value === null || value === undefined) return { valid: true, value };
-  const convert = converters[type.toLowerCase()];
-  if (!convert) return { valid: true, value };
-  try {
-    return { valid: true, value: convert(value) };
-  } catch {
-    return { valid: false, message: `'${name}' expects a ${type} but we got ${valueDescription(value)}` };
-  }
-}
-
 /**
  * One assignment's value converted to its declared type (Set ≥ 3.2): null and undefined give null;
  * string fields take `JSON.stringify` of objects and `String()` of the rest; a value that does not
- * convert fails, or is kept as it is when `ignoreConversionErrors` is on.
+ * convert fails, or is kept as it is when `ignoreConversionErrors` is on. A `dateTime` field is
+ * parsed as n8n parses it (a date without an offset is in `timezone`, the workflow's) and written
+ * as n8n writes the Luxon DateTime it keeps: its ISO text, offset included (items here are JSON).
  */
 export function convertAssignment(
   name: string,
@@ -64,16 +38,18 @@ export function convertAssignment(
   rawValue: unknown,
   itemIndex: number,
   ignoreErrors: boolean,
+  timezone?: string,
 ): unknown {
   const value = dateTimesToStrings(rawValue);
   if (value === undefined || value === null) return null;
   if (type === undefined) return value;
   let candidate = value;
   if (type === 'string') candidate = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const result = validateFieldType(name, candidate, type);
-  if (result.valid) return result.value ?? null;
+  const result = validateFieldType(name, candidate, type, { timezone });
+  if (result.valid)
+    return DateTime.isDateTime(result.newValue) ? result.newValue.toISO() : (result.newValue ?? null);
   if (ignoreErrors) return candidate ?? null;
-  throw new NonRetryableError(`${result.message} [item ${itemIndex}]`, {
+  throw new NonRetryableError(`${result.errorMessage} [item ${itemIndex}]`, {
     code: 'TYPE_CONVERSION',
     itemIndex,
     description: `To fix the error try to change the type for the field "${name}" or activate the option “Ignore Type Conversion Errors” to apply a less strict type validation`,
