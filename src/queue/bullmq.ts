@@ -11,30 +11,26 @@
  * run (a terminal run is left as it is: a late "stalled" delivery never overwrites a finished run,
  * unlike n8n issue 4867).
  *
- * Respond to Webhook answers cannot cross processes as callbacks: the worker publishes them, and
- * the end of each drive that finishes a run, on a Redis channel named after the run; the process
- * whose caller waits listens to it (`watch`) for as long as the caller waits, so an answer given
- * after a Wait, by whichever worker resumed the run, still reaches it.
+ * Respond to Webhook answers, and the end of each drive that finishes a run, reach the process
+ * whose caller waits through Redis (run-answers.ts): workers always publish them.
  *
- * Per-workflow concurrency limits hold across workers: before driving a run of a limited workflow, a
- * worker claims a slot in the store (`claimSlot`, serialised per group in PostgreSQL). A run that
- * finds its group full goes back to BullMQ as a delayed job and joins its group's waiting room (a
- * Redis sorted set, oldest first); a worker that frees a slot promotes the oldest. The delay is a
- * safety net only (a slot freed by a cancel, or by a worker that died): slots are derived from run
- * statuses in the store, so a dead worker never keeps one.
+ * Per-workflow concurrency limits hold across workers: a worker claims a slot in the store before
+ * driving a run of a limited workflow, and a run that finds its group full waits as a delayed job
+ * (shared-slots.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { DelayedError, type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../engine/clock.js';
-import { type RespondCallback, type ResumeInput, type RunOutcome, StaleRunError } from '../engine/engine.js';
-import type { RunRecord, RunStore, StepRecord, WorkflowStore } from '../engine/ports.js';
+import { type ResumeInput, type RunOutcome, StaleRunError } from '../engine/engine.js';
+import type { RunStore, StepRecord, WorkflowStore } from '../engine/ports.js';
 import { RunData } from '../engine/run-data.js';
 import { isTerminal } from '../engine/run-state.js';
-import type { Workflow } from '../engine/workflow.js';
 import type { RunSlotQueries } from '../store/run-slots.js';
-import { type SlotGroup, slotGroupOf } from './concurrency.js';
+import type { SlotGroup } from './concurrency.js';
 import { DEFAULT_CONCURRENCY, type RunJob, type RunQueue } from './contract.js';
+import { RunAnswers, type RunWatcher } from './run-answers.js';
+import { SharedSlots } from './shared-slots.js';
 
 /** What travels through Redis for one job: ids and how to resume, never run state. */
 export interface BullRunJob {
@@ -46,13 +42,6 @@ export interface BullRunJob {
   version?: number;
   /** The run's workflow and version when the submitter knew them: spares a read for unlimited workflows. */
   wf?: { id: string; version: number };
-}
-
-/** What a process waiting for a run driven elsewhere is told (see `watch`). */
-export interface RunWatcher {
-  respond(response: Parameters<RespondCallback>[0]): void;
-  /** The run ended (read back from the store). */
-  finish(run: RunRecord): void;
 }
 
 export interface BullMqQueueOptions {
@@ -98,23 +87,6 @@ const MAX_RESUME_ATTEMPTS = 10;
 /** Times a run's job goes back to the queue after its worker died, before the run is failed. */
 const MAX_STALLS = 5;
 
-const RESPOND_CHANNEL = (prefix: string, runId: string) => `${prefix}:respond:${runId}`;
-
-/** A run refused a slot tries again after this long at least, and at most (ms). */
-const ROOM_MIN_DELAY_MS = 500;
-const ROOM_MAX_DELAY_MS = 15_000;
-/** Workflow versions read for their limits are kept this long (a deleted workflow may come back). */
-const LIMITS_TTL_MS = 60_000;
-const LIMITS_CACHE = 500;
-
-type Message = { t: 'respond'; r: unknown } | { t: 'end' };
-
-interface Subscription {
-  watchers: Set<RunWatcher>;
-  /** SUBSCRIBE acknowledged: nothing published after it is missed. */
-  ready: Promise<unknown>;
-}
-
 export class BullMqQueue implements RunQueue {
   readonly queue: Queue<BullRunJob, { status: string }>;
   private readonly events: QueueEvents;
@@ -123,9 +95,8 @@ export class BullMqQueue implements RunQueue {
   private readonly publisher: Redis;
   /** BullMQ never closes connections it is given: this queue quits them itself. */
   private readonly connections: Redis[] = [];
-  private subscriber: Redis | undefined;
-  private readonly subscriptions = new Map<string, Subscription>();
-  private readonly limits = new Map<string, { doc: Workflow | null; at: number }>();
+  private readonly answers: RunAnswers;
+  private readonly slots: SharedSlots | undefined;
   private readonly clock: Clock;
   private readonly submitted = new Set<Promise<unknown>>();
   private gauge = { waiting: 0, active: 0, delayed: 0 };
@@ -143,7 +114,25 @@ export class BullMqQueue implements RunQueue {
       return redis;
     };
     this.publisher = connection();
+    this.answers = new RunAnswers({
+      publisher: this.publisher,
+      connect: connection,
+      prefix: this.prefix,
+      runs: opts.runs,
+      onError: opts.onError,
+    });
     this.queue = new Queue(name, { connection: this.publisher, prefix: this.prefix });
+    if (opts.slots && opts.workflows)
+      this.slots = new SharedSlots({
+        runs: opts.runs,
+        slots: opts.slots,
+        workflows: opts.workflows,
+        redis: this.publisher,
+        queue: this.queue,
+        prefix: this.prefix,
+        clock: this.clock,
+        onError: opts.onError,
+      });
     // Every waiting submit listens for the queue closing: thousands may wait at once.
     this.queue.setMaxListeners(0);
     this.events = new QueueEvents(name, { connection: connection(), prefix: this.prefix });
@@ -170,7 +159,7 @@ export class BullMqQueue implements RunQueue {
         // Never stuck "running" with no job left (n8n issues 12367, 23841): the run fails, visibly.
         if (/stalled/i.test(error.message))
           this.failLost(job.data.runId).then(
-            () => this.publish(job.data.runId, { t: 'end' }),
+            () => this.answers.end(job.data.runId),
             (e) => opts.onError?.(job.data.runId, e),
           );
       });
@@ -213,7 +202,7 @@ export class BullMqQueue implements RunQueue {
 
   private async submitAndWait(job: RunJob): Promise<RunOutcome> {
     const respond = job.respond;
-    const unlisten = respond ? this.listen(job.runId, { respond, finish: () => {} }) : undefined;
+    const unlisten = respond ? this.answers.listen(job.runId, { respond, finish: () => {} }) : undefined;
     try {
       await unlisten?.ready;
       const data: BullRunJob = { runId: job.runId };
@@ -274,10 +263,10 @@ export class BullMqQueue implements RunQueue {
     let delayed = false;
     try {
       if (await this.spent(job)) return { status: 'spent' };
-      group = await this.groupOf(job.data);
-      if (group && (await this.claim(runId, group, owner)) === 'full') {
+      group = (await this.slots?.groupOf(job.data)) ?? null;
+      if (group && (await this.slots!.claim(runId, group, owner)) === 'full') {
         delayed = true;
-        await this.waitForSlot(job, token, group);
+        await this.slots!.waitForSlot(job, token, group);
         // BullMQ's way out of a processor that moved its own job: the job is neither done nor failed.
         throw new DelayedError();
       }
@@ -285,9 +274,9 @@ export class BullMqQueue implements RunQueue {
       const outcome = await executor.submit({
         runId,
         resume,
-        respond: (response) => this.publish(runId, { t: 'respond', r: encodeResponse(response) }),
+        respond: (response) => this.answers.respond(runId, response),
       });
-      if (isTerminal(outcome.run.status)) this.publish(runId, { t: 'end' });
+      if (isTerminal(outcome.run.status)) this.answers.end(runId);
       return { status: outcome.run.status };
     } catch (error) {
       // Another driver moved the run first (this worker stalled past its lease and the run was
@@ -296,7 +285,7 @@ export class BullMqQueue implements RunQueue {
       throw error;
     } finally {
       this.leases--;
-      if (group && !delayed) await this.freeSlot(runId, group, owner);
+      if (group && !delayed) await this.slots!.free(runId, group, owner);
     }
   }
 
@@ -315,107 +304,6 @@ export class BullMqQueue implements RunQueue {
     return run.status === 'waiting';
   }
 
-  /** The run's concurrency group, or null when its workflow sets no limit (or it is over already). */
-  private async groupOf(data: BullRunJob): Promise<SlotGroup | null> {
-    if (!this.opts.slots || !this.opts.workflows) return null;
-    let run: RunRecord | null = null;
-    let wf = data.wf;
-    if (!wf) {
-      run = await this.opts.runs.getRun(data.runId);
-      if (!run) return null;
-      wf = { id: run.workflowId, version: run.workflowVersion };
-    }
-    const doc = await this.workflowVersion(wf.id, wf.version);
-    if (!doc?.settings.concurrency) return null;
-    run ??= await this.opts.runs.getRun(data.runId);
-    if (!run || isTerminal(run.status)) return null;
-    return slotGroupOf(run, doc, this.clock, (error) => this.opts.onError?.(run.id, error));
-  }
-
-  private async workflowVersion(id: string, version: number): Promise<Workflow | null> {
-    const key = `${id}\u0000${version}`;
-    const now = Date.now();
-    const cached = this.limits.get(key);
-    if (cached && now - cached.at < LIMITS_TTL_MS) return cached.doc;
-    const doc = (await this.opts.workflows?.getWorkflowVersion(id, version)) ?? null;
-    if (this.limits.size >= LIMITS_CACHE) this.limits.delete(this.limits.keys().next().value!);
-    this.limits.set(key, { doc, at: now });
-    return doc;
-  }
-
-  /** Claims a slot for this drive; a run moved meanwhile is read again (a few times at most). */
-  private async claim(runId: string, group: SlotGroup, owner: string): Promise<'ok' | 'full'> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const run = await this.opts.runs.getRun(runId);
-      if (!run || isTerminal(run.status)) return 'ok';
-      const result = await this.opts.slots!.claimSlot({
-        runId,
-        expectedVersion: run.version,
-        workflowId: group.workflowId,
-        key: group.key,
-        hold: group.hold,
-        max: group.max,
-        owner,
-      });
-      if (result === 'full') return 'full';
-      if (result !== 'moved') {
-        await this.publisher.zrem(this.roomKey(group), runId);
-        return 'ok';
-      }
-    }
-    // Still moving under us: the executor reads it once more and the store refuses stale writes.
-    return 'ok';
-  }
-
-  /**
-   * The group is full: the run joins its waiting room (keeping its first place) and its job goes
-   * back to BullMQ, delayed. A freed slot promotes the oldest of the room; the delay, longer the
-   * longer the run has waited (its place keeps it first anyway), only covers slots freed unseen.
-   */
-  private async waitForSlot(
-    job: Job<BullRunJob>,
-    token: string | undefined,
-    group: SlotGroup,
-  ): Promise<void> {
-    const room = this.roomKey(group);
-    const now = Date.now();
-    const [, since] = (await this.publisher
-      .multi()
-      .zadd(room, 'NX', now, job.data.runId)
-      .zscore(room, job.data.runId)
-      .exec()) as [unknown, [Error | null, string | null]][];
-    const waited = now - Number(since[1] ?? now);
-    const base = Math.min(ROOM_MAX_DELAY_MS, Math.max(ROOM_MIN_DELAY_MS, waited / 4));
-    await job.moveToDelayed(now + Math.round(base * (0.75 + Math.random() / 2)), token);
-  }
-
-  /** The drive ended: its claim goes, and the oldest run waiting for a slot of the group is woken. */
-  private async freeSlot(runId: string, group: SlotGroup, owner: string): Promise<void> {
-    try {
-      await this.opts.slots!.releaseSlot(runId, owner);
-      const room = this.roomKey(group);
-      const heads = await this.publisher.zrange(room, '0', '4');
-      for (const head of heads) {
-        const job = await this.queue.getJob(`run-${head}`);
-        const state = job ? await job.getState() : 'unknown';
-        if (state === 'delayed') {
-          await job!.promote().catch(() => undefined);
-          return;
-        }
-        // Already on its way to a worker: it takes the freed slot.
-        if (state === 'waiting' || state === 'active' || state === 'prioritized') return;
-        // Its job is gone (the run ended or was canceled): it waits for nothing any more.
-        await this.publisher.zrem(room, head);
-      }
-    } catch (error) {
-      this.opts.onError?.(runId, error);
-    }
-  }
-
-  private roomKey(group: SlotGroup): string {
-    return `${this.prefix}:slots:${JSON.stringify([group.workflowId, group.key])}`;
-  }
-
   /** A run whose job was given up after its workers kept dying: failed, never left "running". */
   private async failLost(runId: string): Promise<void> {
     const run = await this.opts.runs.getRun(runId);
@@ -429,64 +317,9 @@ export class BullMqQueue implements RunQueue {
     });
   }
 
-  private publish(runId: string, message: Message): void {
-    this.publisher
-      .publish(RESPOND_CHANNEL(this.prefix, runId), JSON.stringify(message))
-      .catch((error) => this.opts.onError?.(runId, error));
-  }
-
-  /**
-   * Tells `watcher` the answers and the end of the run, whichever process drives it, until the
-   * returned function is called (a webhook caller waits for a run that may pause and resume
-   * elsewhere). The webhook ingress calls it for every caller it keeps waiting.
-   */
+  /** See RunAnswers.watch: answers and the end of a run, whichever process drives it. */
   watch(runId: string, watcher: RunWatcher): () => void {
-    const { stop } = this.listen(runId, watcher);
-    return () => void stop();
-  }
-
-  private listen(runId: string, watcher: RunWatcher): { ready: Promise<unknown>; stop: () => Promise<void> } {
-    if (!this.subscriber) {
-      this.subscriber = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
-      this.connections.push(this.subscriber);
-      this.subscriber.on('message', (channel: string, text: string) => {
-        const id = channel.slice(`${this.prefix}:respond:`.length);
-        this.deliver(id, text).catch((error) => this.opts.onError?.(id, error));
-      });
-    }
-    const subscriber = this.subscriber;
-    const channel = RESPOND_CHANNEL(this.prefix, runId);
-    let sub = this.subscriptions.get(runId);
-    if (!sub) {
-      // Commands on one connection run in order: an UNSUBSCRIBE of an earlier watch cannot overtake it.
-      sub = { watchers: new Set(), ready: subscriber.subscribe(channel).catch(() => undefined) };
-      this.subscriptions.set(runId, sub);
-    }
-    const mine = sub;
-    mine.watchers.add(watcher);
-    return {
-      ready: mine.ready,
-      stop: async () => {
-        mine.watchers.delete(watcher);
-        if (mine.watchers.size === 0 && this.subscriptions.get(runId) === mine) {
-          this.subscriptions.delete(runId);
-          await subscriber.unsubscribe(channel).catch(() => undefined);
-        }
-      },
-    };
-  }
-
-  private async deliver(runId: string, text: string): Promise<void> {
-    const watchers = this.subscriptions.get(runId)?.watchers;
-    if (!watchers || watchers.size === 0) return;
-    const message = JSON.parse(text) as Message;
-    if (message.t === 'respond') {
-      const response = decodeResponse(message.r);
-      for (const w of [...watchers]) w.respond(response);
-      return;
-    }
-    const run = await this.opts.runs.getRun(runId);
-    if (run) for (const w of [...watchers]) w.finish(run);
+    return this.answers.watch(runId, watcher);
   }
 
   /** Last known queue gauge (read every `gaugeIntervalMs`); `active` = leases held here. */
@@ -548,23 +381,4 @@ export function runDataFromSteps(steps: readonly StepRecord[]): RunData {
     runData.add(step.nodeName, { outputs: step.output ?? [], sources: step.sources });
   }
   return runData;
-}
-
-type Response = Parameters<RespondCallback>[0];
-
-/** JSON for the channel; binary bodies travel as base64. */
-function encodeResponse(r: Response): unknown {
-  const body =
-    r.body instanceof Uint8Array ? { $base64: Buffer.from(r.body).toString('base64') } : { json: r.body };
-  return { status: r.status, headers: r.headers, body };
-}
-
-function decodeResponse(raw: unknown): Response {
-  const r = raw as {
-    status: number;
-    headers: Record<string, string>;
-    body: { $base64?: string; json?: unknown };
-  };
-  const body = r.body.$base64 !== undefined ? Buffer.from(r.body.$base64, 'base64') : r.body.json;
-  return { status: r.status, headers: r.headers, body };
 }
