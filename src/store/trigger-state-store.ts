@@ -7,61 +7,25 @@
  *   fired late by one process and a re-activation in another can never leave two timers behind.
  * - `recordKeys` inserts a poll's new dedup keys (the primary key decides what is new), with the
  *   items still to start, the cursor and the next timer, all or nothing.
- * - `claimOnce` and `claimEventWait` let exactly one caller act on an idempotency key, a resume URL
- *   call or an event awaited by a run.
+ * - `claimOnce` and `claimEventWait`, the one-time claims, are in event-claims.ts.
  *
- * Timer rows are written here directly (same table and codec as timer-store.ts) because they must
- * change in the same transaction as the state that points at them.
+ * This file holds the schedule and poll state and assembles the whole store; the table rows and the
+ * timer rows written with the state are in trigger-rows.ts.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { JsonObject } from '../engine/items.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
-import type { NewTimer } from './ports-timers.js';
-import type { DbBool, DbDate, DbJson, TimersTable } from './schema.js';
+import { createEventClaims, type EventClaims } from './event-claims.js';
+import {
+  insertTimer,
+  type TriggerStateTable,
+  type TriggerTables,
+  type TriggerTimer,
+} from './trigger-rows.js';
 
-export interface TriggerStateTable {
-  workflow_id: string;
-  node_id: string;
-  kind: string;
-  timer_id: string | null;
-  state: DbJson;
-  updated_at: DbDate;
-}
-
-export interface TriggerKeysTable {
-  workflow_id: string;
-  node_id: string;
-  key_hash: string;
-  key: string;
-  run_id: string | null;
-  item: DbJson | null;
-  started: DbBool;
-  created_at: DbDate;
-}
-
-export interface EventKeysTable {
-  scope: string;
-  key: string;
-  answer: DbJson;
-  created_at: DbDate;
-}
-
-export interface EventWaitsTable {
-  run_id: string;
-  event_type: string;
-  event_key: string | null;
-  wait_version: number;
-  created_at: DbDate;
-}
-
-// A type literal, not an interface: `withTables` needs an index-signature-compatible type.
-type Tables = {
-  trigger_state: TriggerStateTable;
-  trigger_keys: TriggerKeysTable;
-  event_keys: EventKeysTable;
-  event_waits: EventWaitsTable;
-  timers: TimersTable;
-};
+// What the store's users name (index.ts, the triggers) stays importable from here.
+export type { EventWait } from './event-claims.js';
+export type { TriggerTimer } from './trigger-rows.js';
 
 export interface TriggerState {
   workflowId: string;
@@ -72,9 +36,6 @@ export interface TriggerState {
   state: JsonObject;
   updatedAt: Date;
 }
-
-/** A timer row written with the state (id required: the state points at it). */
-export type TriggerTimer = NewTimer & { id: string };
 
 export interface AdvanceInput {
   workflowId: string;
@@ -108,18 +69,8 @@ export interface RecordKeysResult {
   capped: boolean;
 }
 
-export interface EventWait {
-  runId: string;
-  type: string;
-  key: string | null;
-  /** Version of the run when its waiting step was recorded; it waits once its version is higher. */
-  waitVersion: number;
-  createdAt: Date;
-}
-
-export type ClaimOnceResult = { claimed: true } | { claimed: false; answer: JsonObject };
-
-export interface TriggerStateStore {
+/** The schedule and poll state, and the one-time claims (event-claims.ts). */
+export interface TriggerStateStore extends EventClaims {
   get(workflowId: string, nodeId: string): Promise<TriggerState | null>;
   list(workflowId: string): Promise<TriggerState[]>;
   /** Replaces the timer and saves the state (see file comment). False when `expectedTimerId` no longer holds. */
@@ -142,16 +93,6 @@ export interface TriggerStateStore {
   pendingKeys(workflowId: string, nodeId: string, limit: number): Promise<KeyCandidate[]>;
   markStarted(workflowId: string, nodeId: string, hashes: readonly string[]): Promise<void>;
   countKeys(workflowId: string, nodeId: string): Promise<number>;
-  /** Takes `key` in `scope` with `answer`, or returns the answer stored by whoever took it first. */
-  claimOnce(scope: string, key: string, answer: JsonObject, now: Date): Promise<ClaimOnceResult>;
-  setAnswer(scope: string, key: string, answer: JsonObject): Promise<void>;
-  addEventWait(wait: EventWait): Promise<void>;
-  /** Waits for events of `type` with this key, or with no key (any event of the type). */
-  findEventWaits(type: string, key: string | null, limit: number): Promise<EventWait[]>;
-  /** Removes a run's event wait (it ended). True when there was one. */
-  removeEventWait(runId: string): Promise<boolean>;
-  /** Takes the run's event wait and writes `delivery` (the timer that resumes it), or false if taken already. */
-  claimEventWait(runId: string, delivery: TriggerTimer, now: Date): Promise<boolean>;
 }
 
 /** Thrown inside a transaction to roll it back when a compare-and-set fails. */
@@ -161,10 +102,10 @@ const IN_CHUNK = 400;
 
 export function createTriggerStateStore(dialect: StoreDialect): TriggerStateStore {
   // These tables are this repository's alone: typed here rather than in the shared Database type.
-  const db = dialect.db.withTables<Tables>() as unknown as Kysely<Tables>;
+  const db = dialect.db.withTables<TriggerTables>() as unknown as Kysely<TriggerTables>;
   const { codec } = dialect;
 
-  async function advanceIn(trx: Transaction<Tables>, input: AdvanceInput): Promise<void> {
+  async function advanceIn(trx: Transaction<TriggerTables>, input: AdvanceInput): Promise<void> {
     const current = await trx
       .selectFrom('trigger_state')
       .select('timer_id')
@@ -214,27 +155,10 @@ export function createTriggerStateStore(dialect: StoreDialect): TriggerStateStor
       // Another writer created the row first: it won.
       if (!inserted) throw new Stale();
     }
-    if (input.next) await insertTimer(trx, input.next, input.now);
+    if (input.next) await insertTimer(trx, codec, input.next, input.now);
   }
 
-  async function insertTimer(trx: Transaction<Tables>, timer: TriggerTimer, now: Date): Promise<void> {
-    await trx
-      .insertInto('timers')
-      .values({
-        id: timer.id,
-        run_id: timer.runId ?? null,
-        kind: timer.kind,
-        due_at: codec.date(timer.dueAt),
-        payload: codec.json(timer.payload ?? {}),
-        claimed_by: null,
-        claimed_until: null,
-        created_at: codec.date(now),
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  }
-
-  async function staleAware<T>(work: (trx: Transaction<Tables>) => Promise<T>): Promise<T | null> {
+  async function staleAware<T>(work: (trx: Transaction<TriggerTables>) => Promise<T>): Promise<T | null> {
     try {
       return await db.transaction().execute(work);
     } catch (error) {
@@ -387,90 +311,7 @@ export function createTriggerStateStore(dialect: StoreDialect): TriggerStateStor
       return Number(row.count);
     },
 
-    async claimOnce(scope, key, answer, now) {
-      const inserted = await db
-        .insertInto('event_keys')
-        .values({ scope, key, answer: codec.json(answer), created_at: codec.date(now) })
-        .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-        .returning('key')
-        .executeTakeFirst();
-      if (inserted) return { claimed: true };
-      const row = await db
-        .selectFrom('event_keys')
-        .select('answer')
-        .where('scope', '=', scope)
-        .where('key', '=', key)
-        .executeTakeFirstOrThrow();
-      return { claimed: false, answer: codec.readJson<JsonObject>(row.answer) };
-    },
-
-    async setAnswer(scope, key, answer) {
-      await db
-        .updateTable('event_keys')
-        .set({ answer: codec.json(answer) })
-        .where('scope', '=', scope)
-        .where('key', '=', key)
-        .execute();
-    },
-
-    async addEventWait(wait) {
-      await db
-        .insertInto('event_waits')
-        .values({
-          run_id: wait.runId,
-          event_type: wait.type,
-          event_key: wait.key,
-          wait_version: wait.waitVersion,
-          created_at: codec.date(wait.createdAt),
-        })
-        // A run waits for one event at a time: a later wait of the same run replaces the earlier.
-        .onConflict((oc) =>
-          oc.column('run_id').doUpdateSet({
-            event_type: wait.type,
-            event_key: wait.key,
-            wait_version: wait.waitVersion,
-            created_at: codec.date(wait.createdAt),
-          }),
-        )
-        .execute();
-    },
-
-    async findEventWaits(type, key, limit) {
-      const rows = await db
-        .selectFrom('event_waits')
-        .selectAll()
-        .where('event_type', '=', type)
-        .where((eb) =>
-          key === null
-            ? eb('event_key', 'is', null)
-            : eb.or([eb('event_key', '=', key), eb('event_key', 'is', null)]),
-        )
-        .orderBy('created_at')
-        .orderBy('run_id')
-        .limit(limit)
-        .execute();
-      return rows.map((row) => ({
-        runId: row.run_id,
-        type: row.event_type,
-        key: row.event_key,
-        waitVersion: row.wait_version,
-        createdAt: codec.readDate(row.created_at),
-      }));
-    },
-
-    async removeEventWait(runId) {
-      const result = await db.deleteFrom('event_waits').where('run_id', '=', runId).executeTakeFirst();
-      return result.numDeletedRows > 0n;
-    },
-
-    async claimEventWait(runId, delivery, now) {
-      return db.transaction().execute(async (trx) => {
-        const result = await trx.deleteFrom('event_waits').where('run_id', '=', runId).executeTakeFirst();
-        if (result.numDeletedRows === 0n) return false;
-        await insertTimer(trx, delivery, now);
-        return true;
-      });
-    },
+    ...createEventClaims(db, codec),
   };
 }
 
