@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { denyPolicy } from './nodes/http-request/ssrf.js';
-import { DEFAULT_CONCURRENCY } from './queue/contract.js';
+import { DEFAULT_CONCURRENCY, POSTGRES_CONCURRENCY } from './queue/contract.js';
 
 const bytes = z
   .string()
@@ -85,7 +85,7 @@ export const configSchema = z.object({
   RELAIS_TWILIO_BASE_URL: httpUrl.optional(),
   RELAIS_FCM_BASE_URL: httpUrl.optional(),
   RELAIS_GOOGLE_TOKEN_URL: httpUrl.optional(),
-  RELAIS_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).default(DEFAULT_CONCURRENCY),
+  RELAIS_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).optional(),
   RELAIS_PRUNE_MAX_AGE: duration.default(14 * 86_400_000),
   RELAIS_PRUNE_MAX_RUNS: z.coerce.number().int().min(0).default(10_000),
   RELAIS_PRUNE_INTERVAL: duration.refine((ms) => ms >= 1000, 'at least 1s').default(3_600_000),
@@ -160,7 +160,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  if (c.RELAIS_REDIS_URL && !/^postgres(ql)?:\/\//.test(c.RELAIS_DATABASE_URL ?? '')) {
+  const postgres = /^postgres(ql)?:\/\//.test(c.RELAIS_DATABASE_URL ?? '');
+  if (c.RELAIS_REDIS_URL && !postgres) {
     throw new ConfigError(
       'Invalid configuration:\n  RELAIS_REDIS_URL (scale-out) needs PostgreSQL: set RELAIS_DATABASE_URL=postgres://... (SQLite is one process only)',
     );
@@ -186,7 +187,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: c.RELAIS_CORS_ORIGINS,
     logLevel: c.RELAIS_LOG_LEVEL,
     metricsPublic: c.RELAIS_METRICS_PUBLIC,
-    maxConcurrentRuns: c.RELAIS_MAX_CONCURRENT_RUNS,
+    maxConcurrentRuns:
+      c.RELAIS_MAX_CONCURRENT_RUNS ?? (postgres ? POSTGRES_CONCURRENCY : DEFAULT_CONCURRENCY),
     redis: c.RELAIS_REDIS_URL
       ? { url: c.RELAIS_REDIS_URL, prefix: c.RELAIS_QUEUE_PREFIX, leaseMs: c.RELAIS_QUEUE_LEASE }
       : undefined,

@@ -11,7 +11,7 @@ import { EmbeddedQueue } from './embedded.js';
 import { recoverRuns } from './recovery.js';
 import { resumeTimer } from './resume-timer.js';
 import { dayWaitNode, gateNode } from './test-nodes.js';
-import { TimerLoop, type TimerLoopOptions, wakeTime } from './timer-loop.js';
+import { TimerLoop, type TimerLoopOptions, timerLoopSizing, wakeTime } from './timer-loop.js';
 
 const { node: gateNodeDef, gates, started } = gateNode('gate');
 const sleepNode = dayWaitNode('sleepDay');
@@ -269,6 +269,44 @@ describe('timers and recovery', () => {
       await loop.stop();
     }
     assert.equal(await store.timers.countPending(), 0, 'all three completed once their handlers ended');
+  });
+
+  test('a loop sized for the runs its process drives keeps that many handlers in hand, and claims none once stopped', async () => {
+    assert.deepEqual(timerLoopSizing(100), { batch: 200, maxInFlight: 200 }, 'the defaults (SQLite)');
+    assert.deepEqual(timerLoopSizing(500), { batch: 250, maxInFlight: 500 }, 'PostgreSQL');
+    const { store, clock } = await setup();
+    const now = clock.now().getTime();
+    for (let i = 0; i < 600; i++)
+      await store.timers.schedule({
+        id: `t-${String(i).padStart(3, '0')}`,
+        kind: 'hang',
+        dueAt: new Date(now),
+      });
+    for (const [sizing, expected] of [
+      [{}, 200],
+      [timerLoopSizing(300), 300],
+    ] as const) {
+      const releases: (() => void)[] = [];
+      const loop = new TimerLoop({
+        timers: store.timers,
+        clock,
+        pollMs: 10,
+        ...sizing,
+        handlers: { hang: () => new Promise<void>((resolve) => releases.push(resolve)) },
+      });
+      loop.start();
+      try {
+        await until(`${expected} handlers started`, () => releases.length === expected);
+        await new Promise((resolve) => setTimeout(resolve, 30)); // a few more polls: none may start
+        assert.equal(releases.length, expected);
+      } finally {
+        // Stopped first: a stopping loop claims nothing more, though the released handlers make room.
+        const stopped = loop.stop();
+        for (const release of releases) release();
+        await stopped;
+      }
+    }
+    assert.equal(await store.timers.countPending(), 600 - 200 - 300, 'handled timers completed');
   });
 
   test('timers due within the look-ahead are handed to their preparer once, unclaimed', async () => {

@@ -26,6 +26,21 @@ export type TimerPreparer = (timers: TimerRecord[]) => Promise<void>;
 const LOOKAHEAD_MS = 2000;
 /** Timers prepared per pass. */
 const PREPARE_LIMIT = 10_000;
+/** Timers claimed per statement, and handlers running at once, unless told (see `timerLoopSizing`). */
+const BATCH = 200;
+const MAX_IN_FLIGHT = 200;
+
+/**
+ * The batch and the handlers in flight for a process that drives `concurrency` runs at once: a loop
+ * holding fewer resumes than the queue may drive leaves its slots empty while it waits for room
+ * (10,000 due at once on PostgreSQL: see POSTGRES_CONCURRENCY in contract.ts).
+ */
+export function timerLoopSizing(concurrency: number): { batch: number; maxInFlight: number } {
+  return {
+    batch: Math.max(BATCH, Math.ceil(concurrency / 2)),
+    maxInFlight: Math.max(MAX_IN_FLIGHT, concurrency),
+  };
+}
 
 export interface TimerLoopOptions {
   timers: TimerStore;
@@ -55,6 +70,8 @@ export class TimerLoop {
   private handle: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** `stop` was called: the claims under way end at once (they would go on while timers are due). */
+  private halting = false;
   private unwatch: (() => void) | undefined;
   /** When the sleeping loop wakes (ms since epoch on the loop's clock); Infinity while it ticks. */
   private wakeAt = Number.POSITIVE_INFINITY;
@@ -143,12 +160,13 @@ export class TimerLoop {
   private async claimAndFire(): Promise<Promise<boolean>[]> {
     const { timers, clock } = this.opts;
     const fired: Promise<boolean>[] = [];
-    const batch = this.opts.batch ?? 200;
-    const maxInFlight = this.opts.maxInFlight ?? 200;
+    const batch = this.opts.batch ?? BATCH;
+    const maxInFlight = this.opts.maxInFlight ?? MAX_IN_FLIGHT;
     // Claims wait for a quarter of a batch of room: one claim per finished handler would cost a
     // statement per timer when thousands fall due at once.
     const enough = Math.max(1, Math.floor(Math.min(batch, maxInFlight) / 4));
     for (;;) {
+      if (this.halting) return fired;
       const room = maxInFlight - this.inFlight.size;
       if (room < enough) {
         await Promise.race(this.inFlight);
@@ -216,12 +234,14 @@ export class TimerLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.halting = false;
     this.unwatch = this.opts.timers.onScheduled((dueAt) => this.hear(dueAt.getTime()));
     this.cycle();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halting = true;
     this.unwatch?.();
     clearTimeout(this.handle);
     await this.running;

@@ -18,12 +18,12 @@ import { NODE_SETTINGS, nodeSettingsFromConfig } from '../nodes/settings.js';
 import { closeSqlPools } from '../nodes/shared/sql/pools.js';
 import { SUBWORKFLOWS } from '../nodes/subworkflow-port.js';
 import { type ProcessRole, queueStats, registerQueueMetrics, workerProbeApp } from '../queue/bullmq-probe.js';
-import type { RunQueue } from '../queue/contract.js';
+import { DEFAULT_CONCURRENCY, type RunQueue } from '../queue/contract.js';
 import { EmbeddedQueue } from '../queue/embedded.js';
 import { recoverRuns } from '../queue/recovery.js';
 import { resumeTimer } from '../queue/resume-timer.js';
 import { Retention } from '../queue/retention.js';
-import { TimerLoop } from '../queue/timer-loop.js';
+import { TimerLoop, timerLoopSizing } from '../queue/timer-loop.js';
 import { openStore, type Store } from '../store/index.js';
 import { TABLES } from '../tables/port.js';
 import { createTableService } from '../tables/service.js';
@@ -189,14 +189,16 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     onError: (error) => logger.error({ err: error }, 'pruning failed'),
   });
   const role = opts.role ?? 'start';
+  // Runs this process drives at once: the executor's slots, the worker's jobs, the timers in hand.
+  const driven =
+    (config.redis ? (config.workerConcurrency ?? config.maxConcurrentRuns) : config.maxConcurrentRuns) ??
+    DEFAULT_CONCURRENCY;
   // The embedded queue drives runs in this process; in scale-out mode it is the worker's executor.
   const executor = new EmbeddedQueue({
     engine,
     runs,
     workflows: store.workflows,
-    concurrency: config.redis
-      ? (config.workerConcurrency ?? config.maxConcurrentRuns)
-      : config.maxConcurrentRuns,
+    concurrency: driven,
     slots: opts.runStore ? undefined : store.runs,
     afterRun: opts.runStore ? undefined : (run, workflow) => retention.afterRun(run, workflow.settings),
     timers: store.timers,
@@ -220,7 +222,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         workflows: store.workflows,
         clock,
         executor: works ? executor : undefined,
-        concurrency: config.workerConcurrency ?? config.maxConcurrentRuns,
+        concurrency: driven,
         // The lease: renewed at half of it while the worker lives; a dead worker's runs are taken
         // over within about two leases.
         lockDurationMs: config.redis.leaseMs,
@@ -277,6 +279,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     },
     onError: (timer, error) => logger.error({ err: error, timer: timer.id }, 'timer failed'),
     claimAhead: schedulesAlone,
+    ...timerLoopSizing(driven),
   });
   if (role === 'worker')
     return startWorker({

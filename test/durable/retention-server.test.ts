@@ -65,7 +65,13 @@ for (const database of testDatabases()) {
 
 test('limits and retention settings come from the environment, with documented defaults', () => {
   const defaults = loadConfig({});
-  assert.equal(defaults.maxConcurrentRuns, 100);
+  assert.equal(defaults.maxConcurrentRuns, 100, 'SQLite');
+  const postgres = 'postgres://relais@db.example/relais';
+  assert.equal(loadConfig({ RELAIS_DATABASE_URL: postgres }).maxConcurrentRuns, 500, 'PostgreSQL');
+  assert.equal(
+    loadConfig({ RELAIS_DATABASE_URL: postgres, RELAIS_MAX_CONCURRENT_RUNS: '50' }).maxConcurrentRuns,
+    50,
+  );
   assert.deepEqual(defaults.retention, {
     maxAgeMs: 14 * DAY,
     maxRunsPerWorkflow: 10_000,
