@@ -1,16 +1,20 @@
 /**
- * What one drive of a run holds in memory between checkpoints, and the pure helpers around it:
- * resolving frontier references to items, routing a node's outputs, the checkpoint to save.
+ * What one drive of a run holds in memory between checkpoints: how it is rebuilt from the run's
+ * record and steps, and the pure helpers around it (resolving frontier references to items,
+ * routing a node's outputs, the checkpoint to save).
  */
 
-import type { RespondCallback } from './engine.js';
-import type { Frontier, Routed } from './frontier.js';
-import { TRIGGER_REF } from './frontier.js';
+import type { NodeLogger } from '../nodes/sdk.js';
+import type { Cancellation } from './cancellation.js';
+import type { Clock } from './clock.js';
+import type { EngineOptions, RespondCallback } from './engine.js';
+import { NonRetryableError } from './errors.js';
+import { Frontier, type Routed, TRIGGER_REF } from './frontier.js';
 import type { Graph } from './graph.js';
 import type { Item, ItemSource, JsonObject } from './items.js';
 import type { RunScope } from './node-context.js';
 import type { Checkpoint, RunRecord, StepOutputRef, StepRecord, WaitState } from './ports.js';
-import type { RunData } from './run-data.js';
+import { RunData } from './run-data.js';
 import type { Workflow } from './workflow.js';
 
 export interface DriveState {
@@ -29,6 +33,81 @@ export interface DriveState {
   attempts: Record<string, number>;
   /** Steps of replay-safe nodes made since the last commit (written with the next one). */
   pending: StepRecord[];
+}
+
+/** What a drive's state is built from: the engine's options, its clock and its logger. */
+export type StateSources = Pick<EngineOptions, 'runs' | 'vars' | 'services' | 'resumeUrl' | 'credentials'> & {
+  clock: Clock;
+  logger: NodeLogger;
+};
+
+/**
+ * The drive's state from the run's checkpoint and steps. The run stays queued/waiting in the store
+ * until the first commit: a drive that reaches its end or next pause through replay-safe nodes
+ * only writes once (see `Checkpoints.commit`).
+ */
+export async function loadDriveState(
+  sources: StateSources,
+  run: RunRecord,
+  drive: { workflow: Workflow; graph: Graph; cancellation: Cancellation; active: boolean },
+): Promise<{ state: DriveState; steps: StepRecord[] }> {
+  const { workflow } = drive;
+  const runData = new RunData();
+  const stepOutputs = new Map<number, Item[][]>();
+  let nextSeq = 0;
+  // Replaying the recorded steps rebuilds what expressions may reference (`$('X')`) and the
+  // outputs the frontier points at; nothing is executed again.
+  // Steps are written only by commits, and every commit bumps the version: a run still at its
+  // first version has none to read back.
+  const steps = run.version === 1 ? [] : await sources.runs.listSteps(run.id);
+  for (const step of steps) {
+    nextSeq = Math.max(nextSeq, step.seq + 1);
+    if (step.status === 'waiting' || step.status === 'retried') continue;
+    const outputs = step.output ?? [];
+    stepOutputs.set(step.seq, outputs);
+    runData.add(step.nodeName, { outputs, sources: step.sources });
+  }
+  const checkpoint = run.checkpoint ?? { stack: [], waiting: [], nodeState: {} };
+  const resumeUrlOf = sources.resumeUrl;
+  let resumeUrl: string | undefined;
+  const scope: RunScope = {
+    runId: run.id,
+    mode: run.mode,
+    workflowId: run.workflowId,
+    workflow,
+    active: drive.active,
+    runData,
+    clock: sources.clock,
+    vars: sources.vars ?? {},
+    get resumeUrl() {
+      resumeUrl ??= resumeUrlOf?.(run.id);
+      return resumeUrl;
+    },
+    logger: sources.logger,
+    cancellation: drive.cancellation,
+    services: sources.services ?? {},
+    getCredentials: async (node, name) => {
+      if (!sources.credentials)
+        throw new NonRetryableError(`No credentials are available to node '${node.name}'`);
+      return sources.credentials(node, name);
+    },
+  };
+  const state: DriveState = {
+    run,
+    workflow,
+    graph: drive.graph,
+    runData,
+    frontier: Frontier.from(checkpoint),
+    // A copy: driving must not change the record it was loaded from. Most runs keep no node
+    // state, and structuredClone costs microseconds even for `{}`.
+    nodeState: Object.keys(checkpoint.nodeState).length === 0 ? {} : structuredClone(checkpoint.nodeState),
+    attempts: { ...(checkpoint.attempts ?? {}) },
+    stepOutputs,
+    nextSeq,
+    scope,
+    pending: [],
+  };
+  return { state, steps };
 }
 
 /** The items a frontier reference points at: the trigger's, or an output of a step of this run. */

@@ -15,17 +15,16 @@ export { StaleRunError } from './errors.js';
 
 import { Cancellation } from './cancellation.js';
 import { Checkpoints } from './checkpoints.js';
-import { type DriveState, resolveRef, routesOf } from './drive-state.js';
-import { Frontier, TRIGGER_REF } from './frontier.js';
+import { type DriveState, loadDriveState, resolveRef, routesOf, type StateSources } from './drive-state.js';
+import { TRIGGER_REF } from './frontier.js';
 import { buildGraph, type Graph } from './graph.js';
 import { type Invocation, invokeNode } from './invoke.js';
 import { type Item, type ItemSource, type JsonObject, toItems } from './items.js';
-import type { RunScope } from './node-context.js';
 import { normaliseOutputs } from './outputs.js';
 import type { FrontierEntry, RunRecord, RunStore, StepRecord, TimerPort, WaitState } from './ports.js';
 import type { NodeRegistry } from './registry.js';
 import { type RetryRunOptions, retryRun } from './retry-run.js';
-import { RunData } from './run-data.js';
+import type { RunData } from './run-data.js';
 import { newRunId } from './run-id.js';
 import type { Workflow, WorkflowNode } from './workflow.js';
 
@@ -108,6 +107,7 @@ export class Engine {
   private readonly hooks: EngineHooks;
   private readonly cancellations = new Map<string, Cancellation>();
   private readonly checkpoints: Checkpoints;
+  private readonly sources: StateSources;
   /** Graphs of the workflow documents driven (shared, read-only, by their runs). */
   private readonly graphs = new WeakMap<Workflow, Graph>();
 
@@ -117,6 +117,7 @@ export class Engine {
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silent;
     this.hooks = opts.hooks ?? {};
+    this.sources = { ...opts, clock: this.clock, logger: this.logger };
     this.checkpoints = new Checkpoints({
       runs: this.runs,
       clock: this.clock,
@@ -213,12 +214,8 @@ export class Engine {
     return chosen.name;
   }
 
-  /**
-   * The drive's state from the run's checkpoint and steps. The run stays queued/waiting in the store
-   * until the first commit: a drive that reaches its end or next pause through replay-safe nodes
-   * only writes once (see `commit`).
-   */
-  private async load(
+  /** The drive's state (see `loadDriveState`); the run can be cancelled from now on. */
+  private load(
     run: RunRecord,
     workflow: Workflow,
     active: boolean,
@@ -230,62 +227,12 @@ export class Engine {
       graph = buildGraph(workflow, (n) => this.registry.get(n.type));
       this.graphs.set(workflow, graph);
     }
-    const runData = new RunData();
-    const stepOutputs = new Map<number, Item[][]>();
-    let nextSeq = 0;
-    // Replaying the recorded steps rebuilds what expressions may reference (`$('X')`) and the
-    // outputs the frontier points at; nothing is executed again.
-    // Steps are written only by commits, and every commit bumps the version: a run still at its
-    // first version has none to read back.
-    const steps = run.version === 1 ? [] : await this.runs.listSteps(run.id);
-    for (const step of steps) {
-      nextSeq = Math.max(nextSeq, step.seq + 1);
-      if (step.status === 'waiting' || step.status === 'retried') continue;
-      const outputs = step.output ?? [];
-      stepOutputs.set(step.seq, outputs);
-      runData.add(step.nodeName, { outputs, sources: step.sources });
-    }
-    const checkpoint = run.checkpoint ?? { stack: [], waiting: [], nodeState: {} };
-    const resumeUrlOf = this.opts.resumeUrl;
-    let resumeUrl: string | undefined;
-    const scope: RunScope = {
-      runId: run.id,
-      mode: run.mode,
-      workflowId: run.workflowId,
-      workflow,
-      active,
-      runData,
-      clock: this.clock,
-      vars: this.opts.vars ?? {},
-      get resumeUrl() {
-        resumeUrl ??= resumeUrlOf?.(run.id);
-        return resumeUrl;
-      },
-      logger: this.logger,
-      cancellation,
-      services: this.opts.services ?? {},
-      getCredentials: async (node, name) => {
-        if (!this.opts.credentials)
-          throw new NonRetryableError(`No credentials are available to node '${node.name}'`);
-        return this.opts.credentials(node, name);
-      },
-    };
-    const state: DriveState = {
-      run,
+    return loadDriveState(this.sources, run, {
       workflow,
       graph,
-      runData,
-      frontier: Frontier.from(checkpoint),
-      // A copy: driving must not change the record it was loaded from. Most runs keep no node
-      // state, and structuredClone costs microseconds even for `{}`.
-      nodeState: Object.keys(checkpoint.nodeState).length === 0 ? {} : structuredClone(checkpoint.nodeState),
-      attempts: { ...(checkpoint.attempts ?? {}) },
-      stepOutputs,
-      nextSeq,
-      scope,
-      pending: [],
-    };
-    return { state, steps };
+      cancellation,
+      active,
+    });
   }
 
   private async drive(state: DriveState): Promise<void> {
