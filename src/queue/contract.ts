@@ -20,7 +20,7 @@ export const DEFAULT_CONCURRENCY = 100;
  * throughput takes more runs in flight (throughput = runs in flight / time per run). 10,000 waits
  * falling due at once (100,000 pending, 2 vCPUs shared with PostgreSQL): with 100 driven at once
  * Relais and PostgreSQL each sat idle half the burst, passing batches of 100 back and forth; with
- * 500, lag p99 1.26 → 1.03 s on average. On SQLite (writes in-process, no round trip) more did not
+ * 500, lag p99 1.25 → 1.06 s on average. On SQLite (writes in-process, no round trip) more did not
  * help: 0.59 → 0.67 s with 1,000.
  */
 export const POSTGRES_CONCURRENCY = 500;
