@@ -131,6 +131,22 @@ test('n8n test workflow: dot notation, and disabled dot notation', async () => {
   assert.deepEqual(literal.json, [[{ appended_params_interval: ['1 day'] }]]);
 });
 
+test("a path goes through a string's own properties, as lodash get does (s.length)", async () => {
+  const { json } = await runNode(summarizeNode, {
+    parameters: {
+      fieldsToSummarize: {
+        values: [
+          { aggregation: 'max', field: 's.length' },
+          { aggregation: 'append', field: 's[0]' },
+          { aggregation: 'append', field: 's.toString' },
+        ],
+      },
+    },
+    items: [{ s: 'abc' }, { s: 'ab' }],
+  });
+  assert.deepEqual(json, [[{ max_s_length: 3, appended_s0: ['a', 'a'], appended_s_toString: [] }]]);
+});
+
 test('n8n test workflow countWithEmpty: count and countUnique, with and without empty values', async () => {
   const reviews = [
     { review: 'Great product!' },

@@ -31,11 +31,14 @@ function keysOf(object: unknown, path: string | readonly PathKey[]): string[] {
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Own properties only (unlike lodash): item data must never reach `constructor` or `__proto__`. */
+/**
+ * Own properties only (unlike lodash): item data must never reach `constructor` or `__proto__`.
+ * A string's own properties count, as in lodash: `s.length`, `s[0]`.
+ */
 function step(current: unknown, key: string): { found: boolean; value: unknown } {
-  if (current === null || typeof current !== 'object' || UNSAFE_KEYS.has(key))
+  if (current === null || current === undefined || UNSAFE_KEYS.has(key))
     return { found: false, value: undefined };
-  if (!Object.hasOwn(current, key)) return { found: false, value: undefined };
+  if (!Object.hasOwn(Object(current), key)) return { found: false, value: undefined };
   return { found: true, value: (current as Record<string, unknown>)[key] };
 }
 
