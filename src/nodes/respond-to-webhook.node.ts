@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { NodeError, NonRetryableError } from '../engine/errors.js';
 import type { Item, JsonObject } from '../engine/items.js';
 import { defineNode, type NodeCommand, type NodeContext } from './sdk.js';
+import { isForbiddenKey } from './shared/fields.js';
 
 const toText = (v: unknown): unknown => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
 
@@ -191,7 +192,7 @@ function nestUnder(path: string, value: unknown): JsonObject {
   let target = root;
   const parts = path.split('.');
   parts.forEach((part, i) => {
-    if (part === '__proto__' || part === 'constructor' || part === 'prototype')
+    if (isForbiddenKey(part))
       throw new NonRetryableError(`Parameter 'options.responseKey' may not use '${part}'`);
     if (i === parts.length - 1) target[part] = value;
     else {

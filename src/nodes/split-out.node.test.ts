@@ -108,4 +108,9 @@ test('empty input, and missing or bad parameters', async () => {
     split({ fieldToSplitOut: 'a', include: 'some' }, [{ a: [1] }]),
     /Invalid parameter 'include'/,
   );
+  for (const destinationFieldName of ['__proto__', 'constructor', 'meta.prototype'])
+    await assert.rejects(
+      split({ fieldToSplitOut: 'a', options: { destinationFieldName } }, [{ a: [{ x: 1 }] }]),
+      /Invalid destination field name/,
+    );
 });

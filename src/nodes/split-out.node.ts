@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { NonRetryableError } from '../engine/errors.js';
 import type { BinaryData, Item, JsonObject } from '../engine/items.js';
 import { defineNode, mapItems, type NodeContext } from './sdk.js';
-import { cloneJson, fieldAccess, parseFieldList } from './shared/fields.js';
+import { cloneJson, fieldAccess, isForbiddenKey, parseFieldList } from './shared/fields.js';
 
 const splitOutParams = z
   .object({
@@ -69,6 +69,13 @@ function splitItem(
   }
   const fields = params.fieldToSplitOut.split(',').map((field) => field.trim().replace(/^\$json\./, ''));
   const destinations = parseFieldList(params.options.destinationFieldName ?? '');
+  // `__proto__` would replace the new item's prototype, the split value hidden on it (n8n refuses too).
+  if (destinations.some((destination) => destination.split('.').some(isForbiddenKey))) {
+    throw new NonRetryableError('Invalid destination field name', {
+      code: 'INVALID_PARAMETER',
+      description: "A destination field may not be named '__proto__', 'constructor' or 'prototype'",
+    });
+  }
   if (destinations.length > 0 && destinations.length !== fields.length) {
     throw new NonRetryableError(
       'If multiple fields to split out are given, the same number of destination fields must be given',

@@ -16,6 +16,11 @@ const reIsPlainProp = /^\w*$/;
 const reIsIndex = /^(?:0|[1-9]\d*)$/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** A key that item data must never be written under: it would reach or replace a prototype. */
+export function isForbiddenKey(key: string): boolean {
+  return FORBIDDEN_KEYS.has(key);
+}
+
 const pathCache = new Map<string, string[]>();
 
 /** Splits `a.b[0]["c.d"]` into `['a', 'b', '0', 'c.d']` (lodash `stringToPath`). */
@@ -69,7 +74,7 @@ export function setPath(object: JsonRecord, path: string, value: unknown): void 
   let nested: JsonRecord = object;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    if (FORBIDDEN_KEYS.has(key)) return;
+    if (isForbiddenKey(key)) return;
     let next = value;
     if (i !== keys.length - 1) {
       const existing = hasOwn(nested, key) ? nested[key] : undefined;
