@@ -75,6 +75,18 @@ test('include selected other fields, which must be given', async () => {
     split({ fieldToSplitOut: 'rows', include: 'selectedOtherFields' }, items),
     /No fields specified/,
   );
+  const nothingSplit = await split({ fieldToSplitOut: 'rows', include: 'selectedOtherFields' }, [
+    { rows: [] },
+  ]);
+  assert.deepEqual(nothingSplit.json, [[]], 'asked for only once there is an item to fill, as n8n');
+});
+
+test('the field list drops empty entries and may be an array, as n8n prepareFieldsArray', async () => {
+  const items = [{ items: [{ a: 1 }, { a: 2 }] }];
+  const expected = [[{ a: 1 }, { a: 2 }]];
+  assert.deepEqual((await split({ fieldToSplitOut: 'items,' }, items)).json, expected, 'a trailing comma');
+  assert.deepEqual((await split({ fieldToSplitOut: ['items'] }, items)).json, expected);
+  await assert.rejects(split({ fieldToSplitOut: ' , ' }, items), /Parameter 'fieldToSplitOut' is required/);
 });
 
 test('several fields split side by side; destinations must match in number', async () => {

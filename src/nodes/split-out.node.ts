@@ -12,7 +12,8 @@ import { cloneJson, fieldAccess, isForbiddenKey, parseFieldList } from './shared
 
 const splitOutParams = z
   .object({
-    fieldToSplitOut: z.string().default(''),
+    /** A comma list or an array of names; empty entries are dropped, as n8n's prepareFieldsArray does. */
+    fieldToSplitOut: z.unknown().default(''),
     include: z.enum(['noOtherFields', 'allOtherFields', 'selectedOtherFields']).default('noOtherFields'),
     fieldsToInclude: z.unknown().default(''),
     options: z
@@ -62,12 +63,12 @@ function splitItem(
   found: Map<string, boolean>,
 ): Item[] {
   const params = ctx.getParams(i);
-  if (params.fieldToSplitOut.trim() === '') {
+  const fields = parseFieldList(params.fieldToSplitOut).map((field) => field.replace(/^\$json\./, ''));
+  if (fields.length === 0) {
     throw new NonRetryableError("Parameter 'fieldToSplitOut' is required: name the list field to split out", {
       code: 'INVALID_PARAMETER',
     });
   }
-  const fields = params.fieldToSplitOut.split(',').map((field) => field.trim().replace(/^\$json\./, ''));
   const destinations = parseFieldList(params.options.destinationFieldName ?? '');
   // `__proto__` would replace the new item's prototype, the split value hidden on it (n8n refuses too).
   if (destinations.some((destination) => destination.split('.').some(isForbiddenKey))) {
@@ -122,7 +123,8 @@ function splitItem(
   });
 
   const selected = params.include === 'selectedOtherFields' ? parseFieldList(params.fieldsToInclude) : [];
-  if (params.include === 'selectedOtherFields' && selected.length === 0) {
+  // n8n asks for the fields only once there is an item to put them in.
+  if (params.include === 'selectedOtherFields' && selected.length === 0 && split.length > 0) {
     throw new NonRetryableError('No fields specified', {
       code: 'INVALID_PARAMETER',
       description: "Please add a field to include in 'fieldsToInclude'",
