@@ -4,6 +4,8 @@
  * its path reading, as lodash's `isKey` makes it.
  */
 
+import { isForbiddenKey } from './fields.js';
+
 export type PathKey = string | number;
 
 // lodash's rePropName: a bare name | [expression] | ["quoted"] | the empty name between two dots.
@@ -29,14 +31,12 @@ function keysOf(object: unknown, path: string | readonly PathKey[]): string[] {
   return parsePath(p);
 }
 
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 /**
  * Own properties only (unlike lodash): item data must never reach `constructor` or `__proto__`.
  * A string's own properties count, as in lodash: `s.length`, `s[0]`.
  */
 function step(current: unknown, key: string): { found: boolean; value: unknown } {
-  if (current === null || current === undefined || UNSAFE_KEYS.has(key))
+  if (current === null || current === undefined || isForbiddenKey(key))
     return { found: false, value: undefined };
   if (!Object.hasOwn(Object(current), key)) return { found: false, value: undefined };
   return { found: true, value: (current as Record<string, unknown>)[key] };
@@ -77,7 +77,7 @@ export function setPath(
   let current: Record<string, unknown> = object;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    if (UNSAFE_KEYS.has(key)) throw new Error(`Refusing to write the path segment '${key}'`);
+    if (isForbiddenKey(key)) throw new Error(`Refusing to write the path segment '${key}'`);
     if (i === keys.length - 1) {
       current[key] = value;
       return;
