@@ -178,13 +178,3 @@ test('missing field lists and blank names are refused', async () => {
     /Invalid parameter 'compare'/,
   );
 });
-
-test('the store-backed operations are refused with a clear error', async () => {
-  for (const operation of ['removeItemsSeenInPreviousExecutions', 'clearDeduplicationHistory']) {
-    await assert.rejects(
-      runNode(removeDuplicatesNode, { parameters: { operation, dedupeValue: 'id' }, items: [{ id: 1 }] }),
-      (error: Error & { code?: string }) =>
-        error.code === 'UNSUPPORTED_OPERATION' && error.message.includes(operation),
-    );
-  }
-});

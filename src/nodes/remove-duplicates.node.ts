@@ -1,9 +1,8 @@
 /**
- * Remove Duplicates (n8n `removeDuplicates` v2, `Transform/RemoveDuplicates/v2` + `utils.ts`,
- * operation `removeDuplicateInputItems`): keeps the first item of each group of items whose compared
- * fields are deeply equal, in input order.
+ * Remove Duplicates (n8n `removeDuplicates` v2, `Transform/RemoveDuplicates/v2` + `utils.ts`).
  *
- * n8n behaviours kept on purpose:
+ * `removeDuplicateInputItems` (the default) keeps the first item of each group of items whose
+ * compared fields are deeply equal, in input order. n8n behaviours kept on purpose:
  * - `allFields` compares the union of every item's flattened leaf paths (`tags.0`, `address.city`);
  *   so an item missing a path another item has fails with "'x' field is missing from some input
  *   items", and empty arrays/objects contribute no path.
@@ -11,12 +10,14 @@
  * - `null` values are allowed; a compared field must have the same JS type in every item.
  * Differences: `pairedItem` points at the original input index (n8n's `removeOtherFields` points at
  * the index among the kept items, a bug); an empty input gives an empty output (n8n crashes).
- * The store-backed operations (`removeItemsSeenInPreviousExecutions`, `clearDeduplicationHistory`)
- * are refused with a clear error: they need a deduplication store nodes cannot reach yet.
+ *
+ * `removeItemsSeenInPreviousExecutions` and `clearDeduplicationHistory` keep a history across runs:
+ * remove-duplicates/history.ts.
  */
 import { z } from 'zod';
 import { NonRetryableError } from '../engine/errors.js';
 import type { Item, JsonObject } from '../engine/items.js';
+import { clearHistory, keepUnseen, type SeenLogic } from './remove-duplicates/history.js';
 import { defineNode } from './sdk.js';
 import { getPath, pickPaths, splitFieldList } from './shared/paths.js';
 
@@ -32,17 +33,44 @@ const params = z
     fieldsToExclude: fieldList,
     /** Comma list (or array) of the fields compared (`selectedFields`). */
     fieldsToCompare: fieldList,
+    /** Across runs: which items to keep ("value is new", "higher", "a later date"). */
+    logic: z
+      .enum([
+        'removeItemsWithAlreadySeenKeyValues',
+        'removeItemsUpToStoredIncrementalKey',
+        'removeItemsUpToStoredDate',
+      ] satisfies SeenLogic[])
+      .default('removeItemsWithAlreadySeenKeyValues'),
+    /** The value each item is known by, per logic (usually an expression: `{{ $json.id }}`). */
+    dedupeValue: z.unknown().optional(),
+    incrementalDedupeValue: z.unknown().optional(),
+    dateDedupeValue: z.unknown().optional(),
+    /** `clearDeduplicationHistory`: only `cleanDatabase` does something (n8n offers no other). */
+    mode: z
+      .enum(['cleanDatabase', 'updateKeyValuesInDatabase', 'deleteKeyValuesFromDatabase'])
+      .default('cleanDatabase'),
     options: z
       .object({
         /** Take field names literally instead of as `parent.child` paths. */
         disableDotNotation: z.boolean().default(false),
         /** Output only the compared fields. */
         removeOtherFields: z.boolean().default(false),
+        /** Whose history: this node's own, or the workflow's (shared by its nodes). */
+        scope: z.enum(['node', 'workflow']).default('node'),
+        /** "Value is new": how many values the history keeps. */
+        historySize: z.coerce.number().int().min(0).default(10_000),
       })
       .loose()
-      .default({ disableDotNotation: false, removeOtherFields: false }),
+      .default({ disableDotNotation: false, removeOtherFields: false, scope: 'node', historySize: 10_000 }),
   })
   .loose();
+
+/** The parameter holding each item's value, per logic. */
+const VALUE_PARAMETER = {
+  removeItemsWithAlreadySeenKeyValues: 'dedupeValue',
+  removeItemsUpToStoredIncrementalKey: 'incrementalDedupeValue',
+  removeItemsUpToStoredDate: 'dateDedupeValue',
+} as const satisfies Record<SeenLogic, string>;
 
 function isObjectLike(value: unknown): value is object {
   return value !== null && typeof value === 'object';
@@ -143,19 +171,24 @@ export const removeDuplicatesNode = defineNode({
   displayName: 'Remove Duplicates',
   description: 'Delete items with matching field values.',
   group: 'transform',
+  // Replay-safe with every operation: executed again after a crash, the store-backed ones find
+  // their own record and keep what they kept (remove-duplicates/history.ts).
   replaySafe: true,
   params,
   inputs: 1,
   outputs: ['main'],
-  execute(ctx) {
+  async execute(ctx) {
     const items = ctx.items;
     if (items.length === 0) return [[]];
     const p = ctx.getParams(0);
-    if (p.operation !== 'removeDuplicateInputItems') {
-      throw new NonRetryableError(
-        `Remove Duplicates: the operation '${p.operation}' needs a deduplication store kept across runs, which Relais does not offer yet`,
-        { code: 'UNSUPPORTED_OPERATION', description: "Use the operation 'removeDuplicateInputItems'." },
-      );
+    if (p.operation === 'clearDeduplicationHistory') {
+      if (p.mode === 'cleanDatabase') await clearHistory(ctx, p.options.scope);
+      return [[...items]];
+    }
+    if (p.operation === 'removeItemsSeenInPreviousExecutions') {
+      const field = VALUE_PARAMETER[p.logic];
+      const seen = { logic: p.logic, scope: p.options.scope, historySize: p.options.historySize };
+      return [await keepUnseen(ctx, seen, (i) => (i === 0 ? p : ctx.getParams(i))[field])];
     }
     const literal = p.options.disableDotNotation;
     const keys = compareKeys(items, p);

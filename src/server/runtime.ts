@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { BINARY } from '../binary/access.js';
 import { BinaryStore } from '../binary/store.js';
 import type { Config } from '../config.js';
+import { DEDUP_HISTORY } from '../dedup/port.js';
 import { EMAIL_TEMPLATES } from '../email/template-port.js';
 import { templateSourceOf } from '../email/template-service.js';
 import { sharedMailer } from '../email/transport.js';
@@ -166,6 +167,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       [EMAIL_TEMPLATES.name]: templateSourceOf(store.emailTemplates),
       [BINARY.name]: binary,
       [TABLES.name]: createTableService({ store: store.tables, clock }),
+      [DEDUP_HISTORY.name]: store.dedup,
       // Files folder, Code limits, RELAIS_HTTP_DENY, provider URLs: from the configuration, checked at start.
       [NODE_SETTINGS.name]: nodeSettingsFromConfig(config),
       // Execute Workflow nodes; the runner reaches the engine and the queue (created later) lazily.

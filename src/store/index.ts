@@ -4,9 +4,11 @@
  * only the ports (RunStore, WorkflowStore, TimerStore), never Kysely.
  */
 import { type Kysely, Migrator } from 'kysely';
+import type { DedupHistory } from '../dedup/port.js';
 import { type AccountStore, createAccountStore } from './account-store.js';
 import { type AuditStore, createAuditStore } from './audit-store.js';
 import { type CredentialStore, createCredentialStore } from './credential-store.js';
+import { createDedupStore } from './dedup-store.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import type { DialectName, StoreDialect } from './dialects/types.js';
@@ -86,6 +88,8 @@ export interface Store {
   retention: RetentionStore;
   /** E-mail templates (Handlebars); the defaults are inserted by their migration. */
   emailTemplates: EmailTemplateStore;
+  /** Remove Duplicates' history across runs (the node reaches it as the DEDUP_HISTORY service). */
+  dedup: DedupHistory;
   /** Returns pages freed by pruning to the file system (SQLite incremental vacuum; no-op on PostgreSQL). */
   reclaimSpace(): Promise<void>;
   close(): Promise<void>;
@@ -113,6 +117,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     retention: createRetentionStore(dialect),
     tables: createTableStore(dialect),
     emailTemplates: createEmailTemplateStore(dialect),
+    dedup: createDedupStore(dialect),
     reclaimSpace: () => dialect.reclaimSpace(),
     close: () => dialect.db.destroy(),
   };

@@ -9,6 +9,7 @@ import type { Workflow } from '../engine/workflow.js';
 import { coalescedRead, paddedKeys } from './coalesced-read.js';
 import { oneParameterQuery } from './compiled-query.js';
 import { InvalidCursorError, type Page, pageSize, readPage } from './cursor.js';
+import { deleteDedupHistory } from './dedup-store.js';
 import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import type { WorkflowsTable } from './schema.js';
 import { nameContains } from './search.js';
@@ -147,9 +148,13 @@ export function createWorkflowStore(dialect: StoreDialect): RelaisWorkflowStore 
     },
 
     async deleteWorkflow(id: string): Promise<boolean> {
-      // workflow_versions rows go by ON DELETE CASCADE.
-      const result = await db.deleteFrom('workflows').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      // workflow_versions rows go by ON DELETE CASCADE; the deduplication history has no key to
+      // cascade from (migration 0012 says why).
+      return db.transaction().execute(async (trx) => {
+        await deleteDedupHistory(trx, id);
+        const result = await trx.deleteFrom('workflows').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      });
     },
 
     async setActive(id: string, active: boolean, opts?: { now?: Date }): Promise<WorkflowRecord | null> {

@@ -28,6 +28,9 @@ export interface RunNodeOptions {
   vars?: Record<string, string>;
   /** Node-facing services by key name (`ctx.service(KEY)`). */
   services?: NodeServices;
+  /** The run and the workflow the node runs in (default `run-test`, `wf-test`). */
+  runId?: string;
+  workflowId?: string;
 }
 
 export interface RunNodeResult {
@@ -74,9 +77,9 @@ export async function runNode(def: AnyNodeDefinition, opts: RunNodeOptions = {})
     settings: { saveData: 'all', executionOrder: 'v1', timezone: opts.timezone ?? 'UTC' },
   };
   const scope: RunScope = {
-    runId: 'run-test',
+    runId: opts.runId ?? 'run-test',
     mode: 'manual',
-    workflowId: 'wf-test',
+    workflowId: opts.workflowId ?? 'wf-test',
     workflow,
     active: false,
     runData,

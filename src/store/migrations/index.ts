@@ -15,6 +15,7 @@ import { tables } from './0008_tables.js';
 import { slotClaims } from './0009_slot_claims.js';
 import { timersDueOrder } from './0010_timers_due_order.js';
 import { concurrencyPartial } from './0011_concurrency_partial.js';
+import { dedupHistory } from './0012_dedup_history.js';
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
     '0009_slot_claims': slotClaims(caps),
     '0010_timers_due_order': timersDueOrder(),
     '0011_concurrency_partial': concurrencyPartial(),
+    '0012_dedup_history': dedupHistory(caps),
   };
   return { getMigrations: async () => migrations };
 }
