@@ -10,8 +10,7 @@
  * thread in socket writes (`npm run bench -- waits` with RELAIS_TEST_DATABASE_URL).
  *
  * The rows go through `VALUES` lists, whose parameters PostgreSQL cannot type from the target
- * table: each placeholder is cast to its column's type. A step's payload row references its step
- * row (`step_data_step_fk`): the check runs at the end of the statement, when both exist.
+ * table: each placeholder is cast to its column's type.
  */
 import type { CompiledQuery, Insertable } from 'kysely';
 import type { DialectCapabilities } from './dialects/types.js';

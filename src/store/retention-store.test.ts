@@ -1,7 +1,7 @@
 /**
  * RetentionStore on every database (SQLite file and memory; PostgreSQL when
  * RELAIS_TEST_DATABASE_URL is set): saveData on one run, pruning by age and by count in batches,
- * never a queued, running or waiting run.
+ * never a queued, running or waiting run; what goes with a deleted run or step.
  */
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
@@ -83,6 +83,21 @@ for (const fixture of allFixtures()) {
         assert.equal(await store.retention.dropRunData('gone', 'steps'), false);
         assert.equal((await store.runs.listSteps('bad')).length, 2);
         assert.equal((await store.runs.listSteps('live')).length, 2);
+      }));
+
+    it('a deleted run takes its steps and payloads along, a deleted step its payload (keys or triggers)', () =>
+      withStore(fixture, async (store) => {
+        await seed(store, 'gone', 'succeeded', 0);
+        await seed(store, 'kept', 'succeeded', 1);
+        await store.db.deleteFrom('steps').where('run_id', '=', 'kept').where('seq', '=', 0).execute();
+        assert.equal(await count(store, 'step_data'), 3, "the deleted step's payload went with it");
+        await store.db.deleteFrom('runs').where('id', '=', 'gone').execute();
+        assert.equal(await count(store, 'steps'), 1);
+        assert.equal(await count(store, 'step_data'), 1);
+        assert.deepEqual(
+          (await store.runs.listSteps('kept')).map((s) => s.seq),
+          [1],
+        );
       }));
 
     it('prunes finished runs older than the cutoff in batches, never queued, running or waiting ones', () =>

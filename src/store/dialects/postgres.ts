@@ -26,6 +26,7 @@ export const postgresCapabilities: DialectCapabilities = {
   boolColumnType: 'boolean',
   oneStatementCommit: true,
   concurrentBatches: true,
+  cascadeByTriggers: true,
 };
 
 /**

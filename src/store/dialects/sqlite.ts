@@ -26,6 +26,8 @@ export const sqliteCapabilities: DialectCapabilities = {
   // No INSERT or UPDATE inside a WITH; group commit already shares the transaction.
   oneStatementCommit: false,
   concurrentBatches: false,
+  // Its foreign-key checks are index lookups in-process, a small part of a commit.
+  cascadeByTriggers: false,
 };
 
 export const sqliteCodec: ValueCodec = {

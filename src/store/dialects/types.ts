@@ -25,6 +25,11 @@ export interface DialectCapabilities {
    * one writer: a batch is one transaction on its one connection, written after the one before.
    */
   concurrentBatches: boolean;
+  /**
+   * A run's steps and payloads are deleted with it by statement-level triggers, not foreign keys
+   * (migration 0013 says why): PostgreSQL. SQLite keeps its foreign keys.
+   */
+  cascadeByTriggers: boolean;
 }
 
 /** Converts JS values to what the driver binds and back. The only place raw column shapes are known. */

@@ -16,6 +16,7 @@ import { slotClaims } from './0009_slot_claims.js';
 import { timersDueOrder } from './0010_timers_due_order.js';
 import { concurrencyPartial } from './0011_concurrency_partial.js';
 import { dedupHistory } from './0012_dedup_history.js';
+import { stepCascadeTriggers } from './0013_step_cascade_triggers.js';
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
     '0010_timers_due_order': timersDueOrder(),
     '0011_concurrency_partial': concurrencyPartial(),
     '0012_dedup_history': dedupHistory(caps),
+    '0013_step_cascade_triggers': stepCascadeTriggers(caps),
   };
   return { getMigrations: async () => migrations };
 }
