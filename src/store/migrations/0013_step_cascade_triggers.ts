@@ -29,29 +29,39 @@ export function stepCascadeTriggers(caps: DialectCapabilities): Migration {
         await sql`alter table steps drop constraint ${sql.id(name)}`.execute(db);
       }
       await sql`alter table step_data drop constraint step_data_step_fk`.execute(db);
-      // `set search_path from current`: the bodies name tables of the store's schema, whoever deletes.
-      await sql`
-        create function relais_delete_run_steps() returns trigger language plpgsql
-        set search_path from current as $$
-        begin
-          delete from steps where run_id in (select id from gone);
-          return null;
-        end $$`.execute(db);
-      await sql`
-        create trigger runs_delete_steps after delete on runs
-        referencing old table as gone for each statement
-        execute function relais_delete_run_steps()`.execute(db);
-      await sql`
-        create function relais_delete_step_data() returns trigger language plpgsql
-        set search_path from current as $$
-        begin
-          delete from step_data d using gone g where d.run_id = g.run_id and d.seq = g.seq;
-          return null;
-        end $$`.execute(db);
-      await sql`
-        create trigger steps_delete_data after delete on steps
-        referencing old table as gone for each statement
-        execute function relais_delete_step_data()`.execute(db);
+      await onDelete(
+        db,
+        'runs',
+        'relais_delete_run_steps',
+        'delete from steps where run_id in (select id from gone)',
+      );
+      await onDelete(
+        db,
+        'steps',
+        'relais_delete_step_data',
+        'delete from step_data d using gone g where d.run_id = g.run_id and d.seq = g.seq',
+      );
     },
   };
+}
+
+/**
+ * After each statement deleting rows of `table`, `deletion` runs once, reading the deleted rows as
+ * the transition table `gone`. `set search_path from current`: the function names tables of the
+ * store's schema, whoever deletes.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's Database type.
+async function onDelete(db: Kysely<any>, table: string, fn: string, deletion: string): Promise<void> {
+  await sql
+    .raw(
+      `create function ${fn}() returns trigger language plpgsql set search_path from current ` +
+        `as $$ begin ${deletion}; return null; end $$`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `create trigger ${table}_delete_cascade after delete on ${table} referencing old table as gone ` +
+        `for each statement execute function ${fn}()`,
+    )
+    .execute(db);
 }
