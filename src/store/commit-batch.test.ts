@@ -35,7 +35,7 @@ function commit(id: string, steps = 1): BatchableCommit {
   };
 }
 
-test('one text per shape, whatever the number of runs and steps; typed arrays in column order', () => {
+test('one text per shape, whatever the number of runs and steps; array literals in column order', () => {
   const one = build([commit('b')]);
   const many = build([commit('c', 3), commit('a', 2), commit('b')]);
   assert.equal(one.sql, many.sql);
@@ -47,19 +47,29 @@ test('one text per shape, whatever the number of runs and steps; typed arrays in
     many.sql,
     /update "runs" set "finished_at" = "v"."finished_at", "checkpoint" = "v"."checkpoint", "status" = "v"."status", "version" = "runs"."version" \+ 1/,
   );
-  const [ids, expected, from, finished, checkpoints, statuses, stepRunIds, seqs] =
-    many.parameters as unknown[][];
-  assert.deepEqual(ids, ['a', 'b', 'c'], 'sorted by run id: two statements lock shared runs in one order');
-  assert.deepEqual(expected, [3, 3, 3]);
-  assert.deepEqual(from, ['running', 'running', 'running']);
-  assert.deepEqual(finished, [when, when, when]);
-  assert.deepEqual(checkpoints, ['{"stack":[]}', '{"stack":[]}', '{"stack":[]}']);
-  assert.deepEqual(statuses, ['succeeded', 'succeeded', 'succeeded']);
-  assert.deepEqual(stepRunIds, ['a', 'a', 'b', 'c', 'c', 'c'], 'the steps of the sorted runs, in order');
-  assert.deepEqual(seqs, [0, 1, 0, 0, 1, 2]);
-  const outputs = many.parameters.at(-1) as unknown[];
-  assert.deepEqual(outputs, [null, null, null], 'a missing value binds NULL');
+  const [ids, expected, from, finished, checkpoints, statuses, stepRunIds, seqs] = many.parameters;
+  assert.equal(ids, '{"a","b","c"}', 'sorted by run id: two statements lock shared runs in one order');
+  assert.equal(expected, '{3,3,3}');
+  assert.equal(from, '{"running","running","running"}');
+  const iso = when.toISOString();
+  assert.equal(finished, `{"${iso}","${iso}","${iso}"}`, 'dates as ISO text, not local time');
+  assert.equal(checkpoints, '{"{\\"stack\\":[]}","{\\"stack\\":[]}","{\\"stack\\":[]}"}');
+  assert.equal(statuses, '{"succeeded","succeeded","succeeded"}');
+  assert.equal(stepRunIds, '{"a","a","b","c","c","c"}', 'the steps of the sorted runs, in order');
+  assert.equal(seqs, '{0,1,0,0,1,2}');
+  assert.equal(many.parameters.at(-1), '{NULL,NULL,NULL}', 'a missing value binds NULL');
   assert.equal(many.parameters.length, 6 + 14 + 4);
+});
+
+test('array literals escape quotes and backslashes, and read back as PostgreSQL reads them', () => {
+  const tricky = 'a "b" \\ {c}, NULL Zoë ✓ 😀';
+  const [, , , , , status] = build([
+    { ...commit('a'), set: { ...commit('a').set, status: tricky } },
+  ]).parameters;
+  assert.equal(status, '{"a \\"b\\" \\\\ {c}, NULL Zoë ✓ 😀"}');
+  // PostgreSQL's reading of a quoted element: a backslash takes the next character as it is.
+  const element = (status as string).slice(2, -2).replace(/\\(.)/gu, '$1');
+  assert.equal(element, tricky);
 });
 
 test('another set of run columns is another text; a column without a kind is refused', () => {
