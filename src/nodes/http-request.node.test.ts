@@ -132,7 +132,7 @@ test('headers: fields and JSON, names case-insensitive on the wire', async () =>
   );
 });
 
-test('JSON body from fields (dotted names nest, values keep their types) or from JSON', async () => {
+test('JSON body from fields (dotted names nest, values keep their types, prototype keys are dropped) or from JSON', async () => {
   await run(
     {
       method: 'POST',
@@ -143,6 +143,8 @@ test('JSON body from fields (dotted names nest, values keep their types) or from
           { name: 'customer.email', value: '={{ $json.email }}' },
           { name: 'total', value: '={{ $json.total }}' },
           { name: 'tags[0]', value: 'vip' },
+          // lodash's `set` (n8n's) writes nothing under a prototype key; neither does Relais.
+          { name: '__proto__.admin', value: 'yes' },
         ],
       },
     },
@@ -155,6 +157,7 @@ test('JSON body from fields (dotted names nest, values keep their types) or from
     total: 12.5,
     tags: ['vip'],
   });
+  assert.equal(({} as { admin?: string }).admin, undefined);
   await run(
     {
       method: 'PUT',

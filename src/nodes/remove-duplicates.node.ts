@@ -19,7 +19,7 @@ import { NonRetryableError } from '../engine/errors.js';
 import type { Item, JsonObject } from '../engine/items.js';
 import { clearHistory, keepUnseen, type SeenLogic } from './remove-duplicates/history.js';
 import { defineNode } from './sdk.js';
-import { getPath, pickPaths, splitFieldList } from './shared/paths.js';
+import { getPath, parseFieldList, pickPaths } from './shared/fields.js';
 
 const fieldList = z.union([z.string(), z.array(z.string())]).default('');
 
@@ -146,7 +146,7 @@ function compareKeys(items: readonly Item[], p: z.output<typeof params>): string
   const literal = p.options.disableDotNotation;
   if (p.compare === 'allFields') return union(items.map((item) => itemKeys(item.json, literal)));
   if (p.compare === 'allFieldsExcept') {
-    const excluded = splitFieldList(p.fieldsToExclude);
+    const excluded = parseFieldList(p.fieldsToExclude);
     if (excluded.length === 0) {
       throw new NonRetryableError(
         `Invalid parameter 'fieldsToExclude': No fields specified. Please add a field to exclude from comparison`,
@@ -155,7 +155,7 @@ function compareKeys(items: readonly Item[], p: z.output<typeof params>): string
     // n8n takes the first item's fields here (the union is only used for `allFields`).
     return itemKeys(items[0].json, literal).filter((key) => !excluded.includes(key));
   }
-  const selected = splitFieldList(p.fieldsToCompare);
+  const selected = parseFieldList(p.fieldsToCompare);
   if (selected.length === 0) {
     throw new NonRetryableError(
       `Invalid parameter 'fieldsToCompare': No fields specified. Please add a field to compare on`,

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { NonRetryableError } from '../engine/errors.js';
 import type { Item, JsonObject, PairedItem } from '../engine/items.js';
 import { defineNode } from './sdk.js';
-import { getPath, splitFieldList } from './shared/paths.js';
+import { getPath, parseFieldList } from './shared/fields.js';
 
 const AGGREGATIONS = [
   'append',
@@ -243,7 +243,7 @@ export const summarizeNode = defineNode({
         ctx.stepLog(`The field '${a.field}' does not exist in any items`);
       }
     }
-    const keys = splitFieldList(p.fieldsToSplitBy);
+    const keys = parseFieldList(p.fieldsToSplitBy);
     const result = split(rows, keys, aggregations, p.options, get);
 
     if (p.options.outputFormat === 'singleItem') {

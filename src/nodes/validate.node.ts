@@ -30,7 +30,7 @@
 import { z } from 'zod';
 import type { Item, JsonObject } from '../engine/items.js';
 import { defineNode } from './sdk.js';
-import { getPath } from './shared/paths.js';
+import { getPath } from './shared/fields.js';
 import { schemaProblems, validateAgainstSchema } from './validate/json-schema.js';
 import {
   checkField,

@@ -8,7 +8,7 @@
 import { type BinaryAccess, requireBinary } from '../../binary/access.js';
 import { NonRetryableError } from '../../engine/errors.js';
 import type { Item, JsonObject } from '../../engine/items.js';
-import { setPath } from '../shared/paths.js';
+import { setPath } from '../shared/fields.js';
 import type { HttpParams } from './params.js';
 import { type ArrayFormat, collectPairs, flatten, stringify, withQuery } from './query.js';
 import type { WireRequest } from './transport.js';

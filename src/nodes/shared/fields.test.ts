@@ -5,9 +5,11 @@ import {
   cloneJson,
   fieldAccess,
   getPath,
+  hasPath,
   isDeepEqual,
   parseFieldList,
   parsePath,
+  pickPaths,
   setPath,
   unsetPath,
 } from './fields.js';
@@ -18,6 +20,24 @@ test('parsePath follows lodash: dots, indexes, quoted keys, empty segments', () 
   assert.deepEqual(parsePath('a["x.y"].z'), ['a', 'x.y', 'z']);
   assert.deepEqual(parsePath('.a'), ['', 'a']);
   assert.deepEqual(parsePath('a..b'), ['a', '', 'b']);
+  assert.deepEqual(parsePath('a[b.c].d'), ['a', 'b.c', 'd'], 'a bracket holds one key, dots and all');
+});
+
+test('hasPath: whether every step exists, own properties only', () => {
+  const data = { a: { b: null, list: [0] }, s: 'abc' };
+  assert.equal(hasPath(data, 'a.b'), true, 'a null value exists');
+  assert.equal(hasPath(data, 'a.list[0]'), true);
+  assert.equal(hasPath(data, 's.length'), true);
+  assert.equal(hasPath(data, 'a.c'), false);
+  assert.equal(hasPath(data, 'a.toString'), false);
+});
+
+test('pickPaths copies the paths that exist, nesting dotted ones', () => {
+  const data = { a: { b: { c: 1 }, x: 2 }, 'k.j': 3, d: [1, 2] };
+  const picked = pickPaths(data, ['a.b', 'k.j', 'd', 'missing.path']);
+  assert.deepEqual(picked, { a: { b: { c: 1 } }, 'k.j': 3, d: [1, 2] });
+  (picked.d as number[]).push(3);
+  assert.deepEqual(data.d, [1, 2], 'a copy, not the same array');
 });
 
 test('getPath reads nested values, array indexes and string lengths', () => {

@@ -1,15 +1,17 @@
 /**
- * Field paths as n8n's transform nodes read and write them. n8n uses lodash `get`/`set`/`unset`
- * ("dot notation": `a.b[0].c`), so the path grammar below is lodash's (`stringToPath`, `isKey`),
+ * Field paths as n8n's nodes read and write them, in one place for every node. n8n uses lodash
+ * `get`/`has`/`set`/`unset`/`pick` ("dot notation": `a.b[0].c`), so the path grammar below is
+ * lodash's (`stringToPath`, `isKey`),
  * with one deliberate difference: only OWN properties are followed, so a field name such as
  * `toString.call` or `__proto__.x` can never reach or pollute a prototype.
  */
 
 export type JsonRecord = Record<string, unknown>;
 
-// lodash's path grammar, verbatim: dotted names, [0] indexes, ["quoted keys"], and empty segments.
+// lodash 4.17.21's path grammar (n8n's), verbatim: dotted names, [expressions], ["quoted keys"], and
+// empty segments.
 const rePropName =
-  /[^.[\]]+|\[(?:(-?\d+(?:\.\d+)?)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|$))/g;
+  /[^.[\]]+|\[(?:([^"'][^[]*)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|$))/g;
 const reEscapeChar = /\\(\\)?/g;
 const reIsDeepProp = /\.|\[(?:[^[\]]*|(["'])(?:(?!\1)[^\\]|\\.)*?\1)\]/;
 const reIsPlainProp = /^\w*$/;
@@ -29,8 +31,8 @@ export function parsePath(path: string): string[] {
   if (cached) return cached;
   const result: string[] = [];
   if (path.charCodeAt(0) === 46) result.push('');
-  path.replace(rePropName, (match: string, num?: string, quote?: string, sub?: string) => {
-    result.push(quote ? (sub ?? '').replace(reEscapeChar, '$1') : (num ?? match));
+  path.replace(rePropName, (match: string, expression?: string, quote?: string, sub?: string) => {
+    result.push(quote ? (sub ?? '').replace(reEscapeChar, '$1') : (expression ?? match));
     return match;
   });
   // lodash memoizes at most 500 paths; workflows reuse a handful, so a small cap is enough.
@@ -68,9 +70,35 @@ export function getPath(object: unknown, path: string): unknown {
   return getByKeys(object, castPath(path, object));
 }
 
+/** `lodash.has(object, path)`, own properties only: whether every step of `path` exists. */
+export function hasPath(object: unknown, path: string): boolean {
+  let current: unknown = object;
+  for (const key of castPath(path, object)) {
+    if (!hasOwn(current, key)) return false;
+    current = (current as JsonRecord)[key];
+  }
+  return true;
+}
+
 /** `lodash.set(object, path, value)`: creates objects (or arrays before an index) on the way. */
 export function setPath(object: JsonRecord, path: string, value: unknown): void {
-  const keys = castPath(path, object);
+  setByKeys(object, castPath(path, object), value);
+}
+
+/**
+ * `lodash.pick(object, paths)`: a new object holding copies of the values at the paths that exist;
+ * a nested path nests (`a.b` → `{ a: { b } }`), a key that exists as named stays one key.
+ */
+export function pickPaths(object: JsonRecord, paths: readonly string[]): JsonRecord {
+  const out: JsonRecord = {};
+  for (const path of paths) {
+    if (hasPath(object, path)) setByKeys(out, castPath(path, object), cloneJson(getPath(object, path)));
+  }
+  return out;
+}
+
+/** Writes at `keys`; a prototype key anywhere writes nothing, as lodash's `baseSet` refuses it. */
+function setByKeys(object: JsonRecord, keys: readonly string[], value: unknown): void {
   let nested: JsonRecord = object;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];

@@ -10,7 +10,7 @@
  * `min`, `max`.
  */
 import { z } from 'zod';
-import { getPath } from '../shared/paths.js';
+import { getPath } from '../shared/fields.js';
 import { isEmail, isHttpUrl, isIsoDateTime, isPhone, matchesDateFormat } from './formats.js';
 
 export const FIELD_TYPES = [
