@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { CustomTypesConfig } from 'pg';
 import type { Database } from '../schema.js';
 import { postgresBatchWriter } from './postgres-batch.js';
+import { parseTimestamptz } from './postgres-dates.js';
 import { preparedStatements } from './postgres-prepared.js';
 import {
   checkDate,
@@ -61,16 +62,23 @@ export async function openPostgres(opts: PostgresOptions): Promise<StoreDialect>
   // Loaded here: an embedded (SQLite) process never loads the PostgreSQL driver.
   const { default: pg } = await import('pg');
   // json columns as their text: pg would parse them itself, into objects a cache would share.
-  const jsonAsText: CustomTypesConfig = {
+  // timestamptz without a regular expression (postgres-dates.ts says why), pg's parser as fallback.
+  const pgTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (
+    text: string,
+  ) => unknown;
+  const readTimestamptz = (text: string) => parseTimestamptz(text, pgTimestamptz);
+  const types: CustomTypesConfig = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === pg.types.builtins.JSON
         ? (text: string) => text
-        : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+        : oid === pg.types.builtins.TIMESTAMPTZ
+          ? readTimestamptz
+          : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
   };
   const pool = new pg.Pool({
     connectionString: opts.databaseUrl,
     max: opts.poolSize ?? 10,
-    types: jsonAsText,
+    types,
     // Every pooled connection resolves unqualified table names in the store's schema first.
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
