@@ -111,50 +111,34 @@ export function commitsStatement(
   caps: Pick<DialectCapabilities, 'dateColumnType' | 'jsonColumnType'>,
 ): (commits: readonly BatchableCommit[]) => CompiledQuery<{ id: string; version: number }> {
   const typeOf = columnTypes(caps);
-  const texts = new Map<string, string>();
-  const stepColumns = Object.keys(STEP_COLUMN_KINDS) as (keyof typeof STEP_COLUMN_KINDS)[];
-  const dataColumns = Object.keys(DATA_COLUMN_KINDS) as (keyof typeof DATA_COLUMN_KINDS)[];
+  /** Per shape, the statement's text and the columns of its moves. */
+  const shapes = new Map<string, { text: string; moves: Kinds }>();
 
   /** `unnest($a::t[], $b::u[], ...) as "alias" ("c1", "c2", ...)`, placeholders from `first`. */
   const rowsOf = (alias: string, kinds: Kinds, first: number) =>
-    `unnest(${kinds.map(([, kind], i) => `$${first + i}::${typeOf[kind]}[]`).join(', ')}) as "${alias}" (${kinds
-      .map(([column]) => `"${column}"`)
-      .join(', ')})`;
+    `unnest(${kinds.map(([, kind], i) => `$${first + i}::${typeOf[kind]}[]`).join(', ')}) as "${alias}" (${list(kinds)})`;
+  const list = (kinds: Kinds) => kinds.map(([column]) => `"${column}"`).join(', ');
+  const movedRun = (alias: string) =>
+    `where exists (select 1 from "moved" where "moved"."id" = "${alias}"."run_id")`;
 
-  function textOf(set: readonly RunSetColumn[]): string {
-    const moves = moveKinds(set);
-    const steps = STEP_KINDS;
-    const data = DATA_KINDS;
-    const movedRun = (alias: string) =>
-      `where exists (select 1 from "moved" where "moved"."id" = "${alias}"."run_id")`;
-    const list = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
-    return (
-      `with "v" as (select * from ${rowsOf('v', moves, 1)}), ` +
-      `"moved" as (update "runs" set ${set.map((c) => `"${c}" = "v"."${c}"`).join(', ')}, ` +
-      `"version" = "runs"."version" + 1 from "v" where "runs"."id" = "v"."id" ` +
-      `and "runs"."version" = "v"."expected" and "runs"."status" = "v"."from" ` +
-      'returning "runs"."id", "runs"."version"), ' +
-      `"steps_written" as (insert into "steps" (${list(stepColumns)}) select * from ${rowsOf(
-        's',
-        steps,
-        moves.length + 1,
-      )} ${movedRun('s')}), ` +
-      `"data_written" as (insert into "step_data" (${list(dataColumns)}) select * from ${rowsOf(
-        'd',
-        data,
-        moves.length + steps.length + 1,
-      )} ${movedRun('d')}) ` +
-      'select "id", "version" from "moved"'
-    );
-  }
+  const textOf = (set: readonly RunSetColumn[], moves: Kinds): string =>
+    `with "v" as (select * from ${rowsOf('v', moves, 1)}), ` +
+    `"moved" as (update "runs" set ${set.map((c) => `"${c}" = "v"."${c}"`).join(', ')}, ` +
+    `"version" = "runs"."version" + 1 from "v" where "runs"."id" = "v"."id" ` +
+    `and "runs"."version" = "v"."expected" and "runs"."status" = "v"."from" ` +
+    'returning "runs"."id", "runs"."version"), ' +
+    `"steps_written" as (insert into "steps" (${list(STEP_KINDS)}) select * from ${rowsOf('s', STEP_KINDS, moves.length + 1)} ${movedRun('s')}), ` +
+    `"data_written" as (insert into "step_data" (${list(DATA_KINDS)}) select * from ${rowsOf('d', DATA_KINDS, moves.length + STEP_KINDS.length + 1)} ${movedRun('d')}) ` +
+    'select "id", "version" from "moved"';
 
   return (commits) => {
-    const shape = shapeOf(commits[0]);
-    let text = texts.get(shape);
-    const set = Object.keys(commits[0].set) as RunSetColumn[];
-    if (!text) {
-      text = textOf(set);
-      texts.set(shape, text);
+    const key = shapeOf(commits[0]);
+    let shape = shapes.get(key);
+    if (!shape) {
+      const set = Object.keys(commits[0].set) as RunSetColumn[];
+      const moves = moveKinds(set);
+      shape = { text: textOf(set, moves), moves };
+      shapes.set(key, shape);
     }
     const sorted = [...commits].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const moves = sorted.map((commit) => ({
@@ -164,7 +148,7 @@ export function commitsStatement(
       from: commit.from,
     }));
     const parameters = [
-      ...arrayLiterals(moves, moveKinds(set)),
+      ...arrayLiterals(moves, shape.moves),
       ...arrayLiterals(
         sorted.flatMap((commit) => commit.steps),
         STEP_KINDS,
@@ -174,6 +158,6 @@ export function commitsStatement(
         DATA_KINDS,
       ),
     ];
-    return CompiledQuery.raw(text, parameters) as CompiledQuery<{ id: string; version: number }>;
+    return CompiledQuery.raw(shape.text, parameters) as CompiledQuery<{ id: string; version: number }>;
   };
 }

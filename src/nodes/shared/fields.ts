@@ -72,8 +72,12 @@ export function getPath(object: unknown, path: string): unknown {
 
 /** `lodash.has(object, path)`, own properties only: whether every step of `path` exists. */
 export function hasPath(object: unknown, path: string): boolean {
+  return hasKeys(object, castPath(path, object));
+}
+
+function hasKeys(object: unknown, keys: readonly string[]): boolean {
   let current: unknown = object;
-  for (const key of castPath(path, object)) {
+  for (const key of keys) {
     if (!hasOwn(current, key)) return false;
     current = (current as JsonRecord)[key];
   }
@@ -92,7 +96,8 @@ export function setPath(object: JsonRecord, path: string, value: unknown): void 
 export function pickPaths(object: JsonRecord, paths: readonly string[]): JsonRecord {
   const out: JsonRecord = {};
   for (const path of paths) {
-    if (hasPath(object, path)) setByKeys(out, castPath(path, object), cloneJson(getPath(object, path)));
+    const keys = castPath(path, object);
+    if (hasKeys(object, keys)) setByKeys(out, keys, cloneJson(getByKeys(object, keys)));
   }
   return out;
 }
