@@ -3,8 +3,11 @@
  * autocannon at 10 and 50 connections (15 s each; `RELAIS_BENCH_SECONDS` shortens), beside a bare
  * `node:http` server that parses and echoes the same JSON, and a bare Fastify route doing the same:
  * what the framework alone costs, so that the gap to the bare server shows as Relais' own work (a
- * run created, its nodes executed, its steps recorded). Every server is its own child process;
- * autocannon runs here.
+ * run created, its nodes executed, its steps recorded). A third reference, the bare server saving
+ * each request as Relais saves a run (a run row and a row per node, in a SQLite file in WAL mode, one
+ * transaction per event-loop turn, answered once committed), is the floor of "every run saved": what
+ * durability alone costs on this machine, with no engine at all. Every server is its own child
+ * process; autocannon runs here.
  *
  *   relais · saving on   `relais start` itself: SQLite file store, every run and step written
  *   relais · saving off  the same runtime (same code: the bundle under `npm run bench`) with an
@@ -16,11 +19,13 @@
  * after the load.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import Fastify from 'fastify';
 import { workflowSchema } from '../src/engine/workflow.js';
 import { openStore } from '../src/store/index.js';
@@ -187,6 +192,16 @@ export async function webhookBench(): Promise<void> {
     procs.push(bare);
     await firstAnswer(`http://127.0.0.1:${barePort}/`, process.hrtime.bigint(), bare);
 
+    const savingPort = await freePort();
+    const saving = child(self, {
+      ...process.env,
+      RELAIS_BENCH_CHILD: 'bare-saving',
+      RELAIS_PORT: String(savingPort),
+      RELAIS_DATA_DIR: memDir,
+    });
+    procs.push(saving);
+    await firstAnswer(`http://127.0.0.1:${savingPort}/`, process.hrtime.bigint(), saving);
+
     const fastifyPort = await freePort();
     const fastify = child(self, {
       ...process.env,
@@ -203,6 +218,11 @@ export async function webhookBench(): Promise<void> {
 
     const servers = [
       { server: BARE, url: `http://127.0.0.1:${barePort}/`, pid: bare.pid! },
+      {
+        server: 'bare node:http saving each request (SQLite file)',
+        url: `http://127.0.0.1:${savingPort}/`,
+        pid: saving.pid!,
+      },
       { server: 'bare Fastify route', url: `http://127.0.0.1:${fastifyPort}${PATH}`, pid: fastify.pid! },
       { server: 'relais, saving on (SQLite file)', url, pid: relais.pid! },
       {
@@ -249,25 +269,75 @@ export async function webhookBench(): Promise<void> {
   }
 }
 
+/** The request's JSON body, and the answer the workflow gives to it; null when it is not JSON. */
+function echo(req: IncomingMessage, then: (body: string, answer: string | null) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    try {
+      const parsed = JSON.parse(body) as { name?: string };
+      then(body, JSON.stringify({ greeting: `Hello ${parsed.name}` }));
+    } catch {
+      then(body, null);
+    }
+  });
+}
+
+function answer(res: ServerResponse, out: string | null): void {
+  if (out === null) res.writeHead(400).end();
+  else
+    res
+      .writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(out),
+      })
+      .end(out);
+}
+
 /** Child: a bare node:http server that parses the JSON and answers the same JSON as the workflow. */
 function serveBare(port: number): void {
-  createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name?: string };
-        const out = JSON.stringify({ greeting: `Hello ${body.name}` });
-        res.writeHead(200, {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(out),
-        });
-        res.end(out);
-      } catch {
-        res.writeHead(400).end();
-      }
-    });
-  }).listen(port, '127.0.0.1');
+  createServer((req, res) => echo(req, (_, out) => answer(res, out))).listen(port, '127.0.0.1');
+}
+
+/**
+ * Child: the bare server, saving each request before it answers, as Relais saves a run: a run row
+ * and a row per node with its output, in a SQLite file (WAL, synchronous NORMAL: Relais' settings),
+ * the requests of one event-loop turn in one transaction. No engine, no framework: the floor.
+ */
+function serveBareSaving(port: number, dataDir: string): void {
+  const db = new BetterSqlite3(join(dataDir, 'bare-saving.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`create table runs (id text primary key, status text not null, trigger_items text not null,
+             started_at integer not null, finished_at integer not null);
+           create table steps (run_id text not null, seq integer not null, node_name text not null,
+             finished_at integer not null, output text not null, primary key (run_id, seq));`);
+  const insertRun = db.prepare('insert into runs values (?, ?, ?, ?, ?)');
+  const insertStep = db.prepare('insert into steps values (?, ?, ?, ?, ?)');
+  type Saved = { body: string; out: string; at: number; res: ServerResponse };
+  const saveAll = db.transaction((batch: Saved[]) => {
+    for (const { body, out, at } of batch) {
+      const id = randomUUID();
+      insertRun.run(id, 'succeeded', body, at, at);
+      [body, out, out].forEach((output, seq) => {
+        insertStep.run(id, seq, ['Webhook', 'Set', 'Respond'][seq], at, output);
+      });
+    }
+  });
+  let turn: Saved[] = [];
+  const commit = () => {
+    const batch = turn;
+    turn = [];
+    saveAll(batch);
+    for (const saved of batch) answer(saved.res, saved.out);
+  };
+  createServer((req, res) =>
+    echo(req, (body, out) => {
+      if (out === null) return answer(res, null);
+      if (turn.push({ body, out, at: Date.now(), res }) === 1) setImmediate(commit);
+    }),
+  ).listen(port, '127.0.0.1');
 }
 
 /** Child: a Fastify route (Relais' HTTP framework, default options) answering the same JSON. */
@@ -291,8 +361,10 @@ async function serveMemory(): Promise<void> {
 // A child started by `webhookBench` (from the bundle, or from the sources through tsx): it serves
 // until SIGTERM and never returns, so the benchmark runner that imported this module never starts.
 const role = process.env.RELAIS_BENCH_CHILD;
-if (role === 'bare' || role === 'fastify' || role === 'memory') {
+if (role === 'bare' || role === 'bare-saving' || role === 'fastify' || role === 'memory') {
   if (role === 'bare') serveBare(Number(process.env.RELAIS_PORT));
+  else if (role === 'bare-saving')
+    serveBareSaving(Number(process.env.RELAIS_PORT), process.env.RELAIS_DATA_DIR!);
   else if (role === 'fastify') await serveFastify(Number(process.env.RELAIS_PORT));
   else await serveMemory();
   await new Promise(() => {});
