@@ -35,13 +35,19 @@ function commit(id: string, steps = 1): BatchableCommit {
   };
 }
 
-test('one text per shape, whatever the number of runs and steps; array literals in column order', () => {
+test('one text per shape, whatever the number of runs and steps; one parameter per column, in order', () => {
   const one = build([commit('b')]);
   const many = build([commit('c', 3), commit('a', 2), commit('b')]);
   assert.equal(one.sql, many.sql);
-  assert.match(
+  assert.ok(
+    many.sql.startsWith(
+      'with "v" as (select "id", "expected", "from", "finished_at", ' +
+        `case when json_typeof("checkpoint") = 'null' then null else "checkpoint" end as "checkpoint", "status" ` +
+        'from rows from (unnest($1::text[]), unnest($2::integer[]), unnest($3::text[]), ' +
+        'unnest($4::timestamptz[]), json_array_elements($5::json), unnest($6::text[])) ' +
+        'as "v" ("id", "expected", "from", "finished_at", "checkpoint", "status"))',
+    ),
     many.sql,
-    /^with "v" as \(select \* from unnest\(\$1::text\[\], \$2::integer\[\], \$3::text\[\], \$4::timestamptz\[\], \$5::json\[\], \$6::text\[\]\)/,
   );
   assert.match(
     many.sql,
@@ -53,11 +59,14 @@ test('one text per shape, whatever the number of runs and steps; array literals 
   assert.equal(from, '{"running","running","running"}');
   const iso = when.toISOString();
   assert.equal(finished, `{"${iso}","${iso}","${iso}"}`, 'dates as ISO text, not local time');
-  assert.equal(checkpoints, '{"{\\"stack\\":[]}","{\\"stack\\":[]}","{\\"stack\\":[]}"}');
+  assert.equal(checkpoints, '[{"stack":[]},{"stack":[]},{"stack":[]}]', 'JSON texts joined as they are');
   assert.equal(statuses, '{"succeeded","succeeded","succeeded"}');
   assert.equal(stepRunIds, '{"a","a","b","c","c","c"}', 'the steps of the sorted runs, in order');
   assert.equal(seqs, '{0,1,0,0,1,2}');
-  assert.equal(many.parameters.at(-1), '{NULL,NULL,NULL}', 'a missing value binds NULL');
+  assert.equal(many.parameters.at(-1), '[null,null,null]', 'a missing JSON value binds null');
+  assert.equal(many.parameters.at(-6), '[null,null,null,null,null,null]', 'the steps have no error');
+  const unfinished = build([{ ...commit('a'), set: { ...commit('a').set, finished_at: null } }]);
+  assert.equal(unfinished.parameters[3], '{NULL}', 'a missing value of another kind binds NULL');
   assert.equal(many.parameters.length, 6 + 14 + 4);
 });
 
@@ -70,6 +79,18 @@ test('array literals escape quotes and backslashes, and read back as PostgreSQL 
   // PostgreSQL's reading of a quoted element: a backslash takes the next character as it is.
   const element = (status as string).slice(2, -2).replace(/\\(.)/gu, '$1');
   assert.equal(element, tricky);
+});
+
+test('JSON values are bound unescaped, each element of the array exactly its text', () => {
+  const texts = [JSON.stringify({ quote: 'a "b" \\ {c}, [d] \u0000 Zoë ✓ 😀', n: [1, null] }), '"x,y"', '[]'];
+  const [, , , , checkpoints] = build(
+    texts.map((checkpoint, i) => ({ ...commit(`r${i}`), set: { ...commit(`r${i}`).set, checkpoint } })),
+  ).parameters;
+  assert.equal(checkpoints, `[${texts.join(',')}]`);
+  assert.deepEqual(
+    JSON.parse(checkpoints as string),
+    texts.map((text) => JSON.parse(text)),
+  );
 });
 
 test('another set of run columns is another text; a column without a kind is refused', () => {

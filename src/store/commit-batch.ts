@@ -8,10 +8,16 @@
  * `writev` alone was a third of the server's busy time (`npm run bench -- waits` with
  * RELAIS_TEST_DATABASE_URL).
  *
- * The rows are bound as one array per column (`unnest`), so the text depends only on the run
- * columns set (a pause sets `wait_till`, an end `finished_at`), not on how many runs or steps there
- * are: it is prepared once per connection. A run whose move is refused (stale version, other
- * status) writes nothing, exactly as its own statement would.
+ * The rows are bound as one parameter per column, so the text depends only on the run columns set
+ * (a pause sets `wait_till`, an end `finished_at`), not on how many runs or steps there are: it is
+ * prepared once per connection. A run whose move is refused (stale version, other status) writes
+ * nothing, exactly as its own statement would.
+ *
+ * A JSON column is bound as one JSON array of its values (`json_array_elements`), the values'
+ * texts joined as they are; the other columns as PostgreSQL arrays (`unnest`). A JSON text in an
+ * array literal must have every quote and backslash escaped, and that copy of every payload was a
+ * tenth of the server's busy time in a burst of resumes. Columns are zipped by position
+ * (`rows from`); a JSON `null` element is written as SQL NULL, as a missing value is.
  */
 import { CompiledQuery } from 'kysely';
 import {
@@ -38,7 +44,11 @@ export const RUN_SET_KINDS = {
 
 export type RunSetColumn = keyof typeof RUN_SET_KINDS;
 
-/** A run's commit as rows, which a statement shared with other runs' commits can write. */
+/**
+ * A run's commit as rows, which a statement shared with other runs' commits can write. Values are
+ * encoded by the dialect's codec: a JSON column's is the text of exactly one JSON value
+ * (`toJsonText`), since the texts of a column are joined into one JSON array.
+ */
 export interface BatchableCommit {
   id: string;
   expectedVersion: number;
@@ -76,7 +86,7 @@ function moveKinds(set: readonly RunSetColumn[]): Kinds {
 }
 
 /** One value as an element of an array literal: NULL, a number, or quoted text (ISO for a date). */
-function element(kind: ColumnKind, value: unknown): string {
+function element(kind: Exclude<ColumnKind, 'json'>, value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (kind === 'integer' && typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (kind === 'date' && value instanceof Date) return `"${value.toISOString()}"`;
@@ -88,17 +98,20 @@ function element(kind: ColumnKind, value: unknown): string {
 }
 
 /**
- * Per column, the PostgreSQL array literal of its values in every row (`{"a","b",NULL}`), bound as
- * text and cast by the statement (`$n::json[]`). `pg` writes the same literal from a JS array, but
- * copies each value four times on the way (two escaping passes, then concatenations) and writes
- * dates in local time through six getters.
+ * Per column, its values in every row as one parameter: a JSON column's as a JSON array of their
+ * texts (`[{"a":1},null]`), any other's as a PostgreSQL array literal (`{"a","b",NULL}`), cast by
+ * the statement (`$n::text[]`). `pg` would write the same literal from a JS array, but copies each
+ * value four times on the way (two escaping passes, then concatenations) and writes dates in local
+ * time through six getters.
  */
-function arrayLiterals(rows: readonly object[], kinds: Kinds): string[] {
+function columnParameters(rows: readonly object[], kinds: Kinds): string[] {
   return kinds.map(([column, kind]) => {
     const parts = new Array<string>(rows.length);
-    for (let r = 0; r < rows.length; r++)
-      parts[r] = element(kind, (rows[r] as Record<string, unknown>)[column]);
-    return `{${parts.join(',')}}`;
+    for (let r = 0; r < rows.length; r++) {
+      const value = (rows[r] as Record<string, unknown>)[column];
+      parts[r] = kind === 'json' ? ((value ?? 'null') as string) : element(kind, value);
+    }
+    return kind === 'json' ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
   });
 }
 
@@ -114,21 +127,35 @@ export function commitsStatement(
   /** Per shape, the statement's text and the columns of its moves. */
   const shapes = new Map<string, { text: string; moves: Kinds }>();
 
-  /** `unnest($a::t[], $b::u[], ...) as "alias" ("c1", "c2", ...)`, placeholders from `first`. */
-  const rowsOf = (alias: string, kinds: Kinds, first: number) =>
-    `unnest(${kinds.map(([, kind], i) => `$${first + i}::${typeOf[kind]}[]`).join(', ')}) as "${alias}" (${list(kinds)})`;
+  /**
+   * `select <columns> from rows from (unnest($a::t[]), json_array_elements($b::json), ...) as
+   * "alias" ("c1", "c2", ...)`, placeholders from `first`; a JSON `null` selected as SQL NULL.
+   */
+  const rowsOf = (alias: string, kinds: Kinds, first: number) => {
+    const columns = kinds.map(([column, kind]) =>
+      kind === 'json'
+        ? `case when json_typeof("${column}") = 'null' then null else "${column}" end as "${column}"`
+        : `"${column}"`,
+    );
+    const sources = kinds.map(([, kind], i) =>
+      kind === 'json'
+        ? `json_array_elements($${first + i}::json)`
+        : `unnest($${first + i}::${typeOf[kind]}[])`,
+    );
+    return `select ${columns.join(', ')} from rows from (${sources.join(', ')}) as "${alias}" (${list(kinds)})`;
+  };
   const list = (kinds: Kinds) => kinds.map(([column]) => `"${column}"`).join(', ');
   const movedRun = (alias: string) =>
     `where exists (select 1 from "moved" where "moved"."id" = "${alias}"."run_id")`;
 
   const textOf = (set: readonly RunSetColumn[], moves: Kinds): string =>
-    `with "v" as (select * from ${rowsOf('v', moves, 1)}), ` +
+    `with "v" as (${rowsOf('v', moves, 1)}), ` +
     `"moved" as (update "runs" set ${set.map((c) => `"${c}" = "v"."${c}"`).join(', ')}, ` +
     `"version" = "runs"."version" + 1 from "v" where "runs"."id" = "v"."id" ` +
     `and "runs"."version" = "v"."expected" and "runs"."status" = "v"."from" ` +
     'returning "runs"."id", "runs"."version"), ' +
-    `"steps_written" as (insert into "steps" (${list(STEP_KINDS)}) select * from ${rowsOf('s', STEP_KINDS, moves.length + 1)} ${movedRun('s')}), ` +
-    `"data_written" as (insert into "step_data" (${list(DATA_KINDS)}) select * from ${rowsOf('d', DATA_KINDS, moves.length + STEP_KINDS.length + 1)} ${movedRun('d')}) ` +
+    `"steps_written" as (insert into "steps" (${list(STEP_KINDS)}) ${rowsOf('s', STEP_KINDS, moves.length + 1)} ${movedRun('s')}), ` +
+    `"data_written" as (insert into "step_data" (${list(DATA_KINDS)}) ${rowsOf('d', DATA_KINDS, moves.length + STEP_KINDS.length + 1)} ${movedRun('d')}) ` +
     'select "id", "version" from "moved"';
 
   return (commits) => {
@@ -148,12 +175,12 @@ export function commitsStatement(
       from: commit.from,
     }));
     const parameters = [
-      ...arrayLiterals(moves, shape.moves),
-      ...arrayLiterals(
+      ...columnParameters(moves, shape.moves),
+      ...columnParameters(
         sorted.flatMap((commit) => commit.steps),
         STEP_KINDS,
       ),
-      ...arrayLiterals(
+      ...columnParameters(
         sorted.flatMap((commit) => commit.data),
         DATA_KINDS,
       ),

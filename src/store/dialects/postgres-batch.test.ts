@@ -76,6 +76,15 @@ describe('PostgreSQL group commits', { skip: url ? false : 'RELAIS_TEST_DATABASE
       assert.deepEqual(run?.checkpoint, checkpoint(id));
       assert.equal(run?.currentNode, 'Node 0');
     }
+    // JSON columns go as JSON arrays: a missing value is SQL NULL, a payload its exact text.
+    const { rows } = await admin.query(
+      `select r.error is null as "runError", s.error is null as "stepError", d.output::text as output
+       from ${schema}.runs r join ${schema}.steps s on s.run_id = r.id join ${schema}.step_data d
+       on d.run_id = s.run_id and d.seq = s.seq where r.id = 'r1'`,
+    );
+    assert.deepEqual(rows, [
+      { runError: true, stepError: true, output: JSON.stringify(ending('r1').steps[0].output) },
+    ]);
   });
 
   test('a refused commit among them is still one statement; a failing one makes each go alone', async () => {
