@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import type { z } from 'zod';
 import { resolveParameters } from '../expressions/index.js';
+import { type ExpressionScope, ItemData } from '../expressions/item-data.js';
 import type { ExpressionData } from '../expressions/types.js';
 import type {
   AnyNodeDefinition,
@@ -103,7 +104,7 @@ class RunNodeContext implements NodeContext<unknown> {
   readonly state: NodeExecution['state'];
   readonly continueOnFail: boolean;
   readonly logger: NodeLogger;
-  private expressionBase: Omit<ExpressionData, 'itemIndex'> | undefined;
+  private expressionScope: ExpressionScope | undefined;
   /**
    * One instant per node execution: building a zoned DateTime costs microseconds, and `$now` is
    * read for every item of expressions that use it.
@@ -165,12 +166,10 @@ class RunNodeContext implements NodeContext<unknown> {
     this.exec.logs.push(line);
   }
 
-  /** One small object per item that inherits everything else: evaluated for every item of every node. */
+  /** One small object per item over the execution's scope: evaluated for every item of every node. */
   expressionData(itemIndex: number): ExpressionData {
-    this.expressionBase ??= expressionBase(this.scope, this.exec, () => this.now());
-    const data = Object.create(this.expressionBase) as { itemIndex: number };
-    data.itemIndex = itemIndex;
-    return data as ExpressionData;
+    this.expressionScope ??= expressionScope(this.scope, this.exec, () => this.now());
+    return new ItemData(this.expressionScope, itemIndex);
   }
 
   service<T>(key: ServiceKey<T>): T {
@@ -189,11 +188,7 @@ class RunNodeContext implements NodeContext<unknown> {
 }
 
 /** What expressions of one node execution see, but the item. */
-function expressionBase(
-  scope: RunScope,
-  exec: NodeExecution,
-  now: () => DateTime,
-): Omit<ExpressionData, 'itemIndex'> {
+function expressionScope(scope: RunScope, exec: NodeExecution, now: () => DateTime): ExpressionScope {
   const { node } = exec;
   const nodesByName = nodeIndex(scope.workflow);
   function referenced(name: string): void {

@@ -7,18 +7,10 @@ import { ExpressionError } from '../engine/errors.js';
 import { BUILTINS } from './builtins.js';
 import { Ctx } from './context.js';
 import { average } from './extensions/array.js';
+import { ItemData } from './item-data.js';
 import { LUXON_GLOBALS } from './luxon.js';
 import { safeString, toNumber } from './ops.js';
-import {
-  binaryMetadata,
-  DOLLAR,
-  ensureExecuted,
-  forItem,
-  fromRun,
-  INPUT,
-  NODE,
-  ParamsProxy,
-} from './proxies.js';
+import { binaryMetadata, DOLLAR, ensureExecuted, fromRun, INPUT, NODE, ParamsProxy } from './proxies.js';
 import { setUserKey } from './security.js';
 import { Callable, HostFunction, type HostImpl, type PropertyKeyLike, Special } from './values.js';
 
@@ -135,13 +127,13 @@ const FUNCTIONS: ReadonlyMap<string, HostFunction> = new Map<string, HostFunctio
     '$item',
     new HostFunction(
       '$item',
-      (c, [index]) => new ItemProxy(new Ctx(forItem(c.data, toNumber(index)), c.nested, c.nesting)),
+      (c, [index]) => new ItemProxy(new Ctx(new ItemData(c.data, toNumber(index)), c.nested, c.nesting)),
     ),
   ],
   [
     '$evaluateExpression',
     new HostFunction('$evaluateExpression', (c, [expression, index]) => {
-      const data = index === undefined ? c.data : forItem(c.data, toNumber(index));
+      const data = index === undefined ? c.data : new ItemData(c.data, toNumber(index));
       if (c.nesting >= 10) throw new ExpressionError('Expressions evaluate each other in a loop');
       return c.nested(`=${safeString(expression)}`, data, c.nesting + 1);
     }),

@@ -8,7 +8,6 @@ import type { BinaryData, Item } from '../engine/items.js';
 import type { Ctx } from './context.js';
 import { safeString, toNumber } from './ops.js';
 import { setOwn } from './security.js';
-import type { ExpressionData } from './types.js';
 import { HostFunction, type PropertyKeyLike, Special } from './values.js';
 
 /** Calls run data: engine errors keep their message; anything unexpected still surfaces as an ExpressionError. */
@@ -285,25 +284,4 @@ export class ParamsProxy extends Special {
 
 function isResourceLocator(v: unknown): v is { __rl: true; value: unknown } {
   return typeof v === 'object' && v !== null && (v as { __rl?: unknown }).__rl === true;
-}
-
-/** `ExpressionData` seen for another item: what `$item(i)` and `$evaluateExpression(e, i)` read. */
-export function forItem(data: ExpressionData, itemIndex: number): ExpressionData {
-  return {
-    itemIndex,
-    runIndex: data.runIndex,
-    inputItems: () => data.inputItems(),
-    hasNode: (name) => data.hasNode(name),
-    isExecuted: (name) => data.isExecuted(name),
-    nodeOutput: (name, output, run) => data.nodeOutput(name, output, run),
-    pairedItem: (name, index) => data.pairedItem(name, index),
-    nodeParameters: (name) => data.nodeParameters(name),
-    prevNode: data.prevNode,
-    workflow: data.workflow,
-    execution: data.execution,
-    vars: data.vars,
-    now: () => data.now(),
-    timezone: data.timezone,
-    extraGlobals: data.extraGlobals,
-  };
 }

@@ -14,8 +14,8 @@
 import { tokenizer } from 'acorn';
 import type { JsonObject } from '../../engine/items.js';
 import { isExpression, resolveParameters } from '../../expressions/index.js';
+import { ItemData } from '../../expressions/item-data.js';
 import { splitExpression } from '../../expressions/template.js';
-import type { ExpressionData } from '../../expressions/types.js';
 import type { NodeContext } from '../sdk.js';
 
 export interface PaginationGlobals {
@@ -108,9 +108,6 @@ export function evaluateWithPagination(
   parameter: string,
 ): unknown {
   const base = ctx.expressionData(itemIndex);
-  const data: ExpressionData = {
-    ...base,
-    vars: { ...base.vars, [CARRIER]: globals } as unknown as Readonly<Record<string, string>>,
-  };
-  return resolveParameters(rewriteDeep(value), data, parameter);
+  const vars = { ...base.vars, [CARRIER]: globals } as unknown as Readonly<Record<string, string>>;
+  return resolveParameters(rewriteDeep(value), new ItemData(base, itemIndex, vars), parameter);
 }

@@ -74,6 +74,26 @@ test('update a parameter: page = $pageCount + 1, until the response is empty', a
   assert.ok(outputs[0].every((i) => (i.pairedItem as { item: number }).item === 0));
 });
 
+test('pagination expressions see the item too ($json, $itemIndex) beside $pageCount', async () => {
+  const start = server.requests.length;
+  const { outputs } = await runNode(httpRequestNode, {
+    parameters: paginated('/by-page', {
+      parameters: {
+        parameters: [{ type: 'qs', name: 'page', value: '={{ $json.first + $itemIndex + $pageCount }}' }],
+      },
+    }),
+    items: [{ first: 2 }],
+  });
+  assert.deepEqual(
+    since(start).map((r) => r.url),
+    ['/by-page?page=2', '/by-page?page=3', '/by-page?page=4'],
+  );
+  assert.deepEqual(
+    outputs[0].map((i) => i.json),
+    CONTACTS.slice(PER_PAGE),
+  );
+});
+
 test('next URL from the body, complete when an expression says so; the query stays', async () => {
   const start = server.requests.length;
   const { json } = await runNode(httpRequestNode, {
