@@ -32,10 +32,13 @@ export class Checkpoints {
     private readonly deps: { runs: RunStore; clock: Clock; hooks: EngineHooks; timers?: TimerPort },
   ) {}
 
-  /** A finished step, kept for the next commit (which its node may ask for at once). */
+  /**
+   * A finished step, kept for the next commit (which its node may ask for at once). The run's
+   * `currentNode` moves with that commit, as the stored run's does: copying the run record here
+   * cost a copy per node.
+   */
   stage(state: DriveState, step: StepRecord): void {
     state.pending.push(step);
-    state.run = { ...state.run, currentNode: step.nodeName };
   }
 
   /** Whether the deferred steps should be written now (too many, or the oldest too old). */
@@ -71,7 +74,8 @@ export class Checkpoints {
     });
     if (!result.ok) throw new StaleRunError(`Run ${run.id} changed elsewhere (${result.reason})`);
     state.pending = [];
-    state.run = { ...run, ...patch, status: to, version: result.version };
+    const currentNode = steps.at(-1)?.nodeName ?? run.currentNode;
+    state.run = { ...run, ...patch, currentNode, status: to, version: result.version };
     for (const step of steps) this.deps.hooks.onStepFinish?.(state.run, step);
   }
 
