@@ -32,6 +32,12 @@ test('dotted paths, $json. prefix, destination field name', async () => {
     items,
   );
   assert.deepEqual(named.json, [[{ line: { sku: 'x' } }, { line: { sku: 'y' } }]]);
+  // n8n sets the destination as one key (`json[fieldName] = element`), dots and all: no nesting.
+  const dotted = await split(
+    { fieldToSplitOut: 'order.lines', options: { destinationFieldName: 'line.item' } },
+    items,
+  );
+  assert.deepEqual(dotted.json, [[{ 'line.item': { sku: 'x' } }, { 'line.item': { sku: 'y' } }]]);
   const literal = await split({ fieldToSplitOut: 'order.lines', options: { disableDotNotation: true } }, [
     { 'order.lines': [1, 2] },
   ]);
