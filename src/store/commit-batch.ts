@@ -100,9 +100,9 @@ function element(kind: Exclude<ColumnKind, 'json'>, value: unknown): string {
 /**
  * Per column, its values in every row as one parameter: a JSON column's as a JSON array of their
  * texts (`[{"a":1},null]`), any other's as a PostgreSQL array literal (`{"a","b",NULL}`), cast by
- * the statement (`$n::text[]`). `pg` would write the same literal from a JS array, but copies each
- * value four times on the way (two escaping passes, then concatenations) and writes dates in local
- * time through six getters.
+ * the statement (`$n::json`, `$n::text[]`, ...). `pg` would write the literal from a JS array,
+ * but copies each value four times on the way (two escaping passes, then concatenations) and
+ * writes dates in local time through six getters.
  */
 function columnParameters(rows: readonly object[], kinds: Kinds): string[] {
   return kinds.map(([column, kind]) => {
