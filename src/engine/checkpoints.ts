@@ -38,7 +38,9 @@ export class Checkpoints {
    * cost a copy per node.
    */
   stage(state: DriveState, step: StepRecord): void {
-    state.pending.push(step);
+    // Usually one step between commits: a literal of one (see RunData.add).
+    if (state.pending.length === 0) state.pending = [step];
+    else state.pending.push(step);
   }
 
   /** Whether the deferred steps should be written now (too many, or the oldest too old). */

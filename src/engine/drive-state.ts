@@ -15,7 +15,7 @@ import type { Item, ItemSource, JsonObject } from './items.js';
 import type { RunScope } from './node-context.js';
 import type { Checkpoint, RunRecord, StepOutputRef, StepRecord, WaitState } from './ports.js';
 import { RunData } from './run-data.js';
-import type { Workflow } from './workflow.js';
+import type { Workflow, WorkflowNode } from './workflow.js';
 
 export interface DriveState {
   run: RunRecord;
@@ -68,30 +68,7 @@ export async function loadDriveState(
     runData.add(step.nodeName, { outputs, sources: step.sources });
   }
   const checkpoint = run.checkpoint ?? { stack: [], waiting: [], nodeState: {} };
-  const resumeUrlOf = sources.resumeUrl;
-  let resumeUrl: string | undefined;
-  const scope: RunScope = {
-    runId: run.id,
-    mode: run.mode,
-    workflowId: run.workflowId,
-    workflow,
-    active: drive.active,
-    runData,
-    clock: sources.clock,
-    vars: sources.vars ?? {},
-    get resumeUrl() {
-      resumeUrl ??= resumeUrlOf?.(run.id);
-      return resumeUrl;
-    },
-    logger: sources.logger,
-    cancellation: drive.cancellation,
-    services: sources.services ?? {},
-    getCredentials: async (node, name) => {
-      if (!sources.credentials)
-        throw new NonRetryableError(`No credentials are available to node '${node.name}'`);
-      return sources.credentials(node, name);
-    },
-  };
+  const scope = new DriveScope(sources, run, workflow, drive, runData);
   const state: DriveState = {
     run,
     workflow,
@@ -108,6 +85,53 @@ export async function loadDriveState(
     pending: [],
   };
   return { state, steps };
+}
+
+/**
+ * The run's scope for one drive. A class: its getter and method are shared, where an object literal
+ * made a getter, a closure and their context for every drive, held while the run is in flight.
+ */
+class DriveScope implements RunScope {
+  readonly runId: string;
+  readonly mode: RunRecord['mode'];
+  readonly workflowId: string;
+  readonly active: boolean;
+  readonly clock: Clock;
+  readonly vars: Readonly<Record<string, string>>;
+  readonly logger: NodeLogger;
+  readonly cancellation: Cancellation;
+  readonly services: NonNullable<StateSources['services']>;
+  /** Computed when first read (it is signed): most runs never ask for it. */
+  private signedResumeUrl: string | undefined;
+
+  constructor(
+    private readonly sources: StateSources,
+    run: RunRecord,
+    readonly workflow: Workflow,
+    drive: { cancellation: Cancellation; active: boolean },
+    readonly runData: RunData,
+  ) {
+    this.runId = run.id;
+    this.mode = run.mode;
+    this.workflowId = run.workflowId;
+    this.active = drive.active;
+    this.clock = sources.clock;
+    this.vars = sources.vars ?? {};
+    this.logger = sources.logger;
+    this.cancellation = drive.cancellation;
+    this.services = sources.services ?? {};
+  }
+
+  get resumeUrl(): string | undefined {
+    this.signedResumeUrl ??= this.sources.resumeUrl?.(this.runId);
+    return this.signedResumeUrl;
+  }
+
+  async getCredentials(node: WorkflowNode, name: string): Promise<JsonObject> {
+    if (!this.sources.credentials)
+      throw new NonRetryableError(`No credentials are available to node '${node.name}'`);
+    return this.sources.credentials(node, name);
+  }
 }
 
 /** The items a frontier reference points at: the trigger's, or an output of a step of this run. */

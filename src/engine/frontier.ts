@@ -75,6 +75,8 @@ function copyEntry(e: FrontierEntry): FrontierEntry {
 }
 
 function entry(node: string, input: number, ref: StepOutputRef, source: ItemSource): FrontierEntry {
+  // The first input, as most are, in literals of one (see RunData.add).
+  if (input === 0) return { node, inputs: [ref], sources: [source] };
   const e: FrontierEntry = { node, inputs: [], sources: [] };
   setAt(e, input, ref, source);
   return e;

@@ -12,8 +12,9 @@ export function normaliseOutputs(
   outputs: readonly (readonly Item[] | null | undefined)[],
   count: number,
 ): Item[][] {
-  const result: Item[][] = [];
-  for (let k = 0; k < Math.max(count, outputs.length); k++) result.push([...(outputs[k] ?? [])]);
+  // Sized up front, not pushed into (see RunData.add): a run holds its outputs while it is in flight.
+  const result = new Array<Item[]>(Math.max(count, outputs.length));
+  for (let k = 0; k < result.length; k++) result[k] = [...(outputs[k] ?? [])];
   return result;
 }
 

@@ -148,7 +148,8 @@ export interface RunStore {
   /**
    * Writes a commit in one transaction if the run is at `expectedVersion` in status `from`:
    * appends its steps, saves the checkpoint (and the last step's node as the current node). The
-   * only way steps are written, so a run at version 1 has none.
+   * only way steps are written, so a run at version 1 has none. The store may read the commit's
+   * values until it settles (a batch encodes them when it is sent): the caller leaves them as given.
    */
   commit(id: string, expectedVersion: number, commit: RunCommit): Promise<TransitionResult>;
   /** A commit of one step of a running run that stays running. */

@@ -188,32 +188,45 @@ export class TimerLoop {
     return count === 0 ? [] : this.held.splice(0, count);
   }
 
+  /**
+   * Starts the timer's handler. Promise callbacks, not an async function: a handler's promises live
+   * as long as its run (a resume), hundreds at once in a burst, and each async frame is kept too.
+   */
   private fire(timer: TimerRecord): Promise<boolean> {
-    const handled = (async () => {
-      try {
-        const handler = this.opts.handlers[timer.kind];
-        if (!handler) throw new Error(`No handler for timers of kind '${timer.kind}'`);
-        await handler(timer);
+    let started: Promise<void>;
+    try {
+      const handler = this.opts.handlers[timer.kind];
+      if (!handler) throw new Error(`No handler for timers of kind '${timer.kind}'`);
+      started = handler(timer);
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    const handled: Promise<boolean> = started.then(
+      () => {
         this.completed.push(timer.id);
-        // A failed handler's timer stays claimed until its lease ends, then fires again.
+        this.settled(handled);
         return true;
-      } catch (error) {
+      },
+      (error) => {
+        // A failed handler's timer stays claimed until its lease ends, then fires again.
         this.opts.onError?.(timer, error);
+        this.settled(handled);
         return false;
-      }
-    })();
+      },
+    );
     this.inFlight.add(handled);
-    void handled.then(() => {
-      this.inFlight.delete(handled);
-      // One flush for the handlers finished in this turn (thousands when a burst falls due).
-      if (this.stopped || this.completed.length === 0 || this.flushScheduled) return;
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        void this.flushCompleted();
-      });
-    });
     return handled;
+  }
+
+  private settled(handled: Promise<boolean>): void {
+    this.inFlight.delete(handled);
+    // One flush for the handlers finished in this turn (thousands when a burst falls due).
+    if (this.stopped || this.completed.length === 0 || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flushCompleted();
+    });
   }
 
   /** Deletes the handled timers, a batch per statement, one flush at a time. */

@@ -9,12 +9,12 @@ import { type BatchableCommit, commitsStatement } from './commit-batch.js';
 const build = commitsStatement({ dateColumnType: 'timestamptz', jsonColumnType: 'json' });
 const when = new Date('2026-01-02T03:04:05.006Z');
 
+/** Each parameter as sent: a JSON column's array goes as its bytes. */
+const textOf = (parameters: readonly unknown[]) =>
+  parameters.map((p) => (Buffer.isBuffer(p) ? p.toString('utf8') : p));
+
 function commit(id: string, steps = 1): BatchableCommit {
-  return {
-    id,
-    expectedVersion: 3,
-    from: 'running',
-    set: { finished_at: when, checkpoint: '{"stack":[]}', status: 'succeeded' },
+  const rows: ReturnType<BatchableCommit['rows']> = {
     steps: Array.from({ length: steps }, (_, seq) => ({
       run_id: id,
       seq,
@@ -32,6 +32,13 @@ function commit(id: string, steps = 1): BatchableCommit {
       logs: '[]',
     })),
     data: [{ run_id: id, seq: 0, input: '[]', output: null }],
+  };
+  return {
+    id,
+    expectedVersion: 3,
+    from: 'running',
+    set: { finished_at: when, checkpoint: '{"stack":[]}', status: 'succeeded' },
+    rows: () => rows,
   };
 }
 
@@ -53,7 +60,8 @@ test('one text per shape, whatever the number of runs and steps; one parameter p
     many.sql,
     /update "runs" set "finished_at" = "v"."finished_at", "checkpoint" = "v"."checkpoint", "status" = "v"."status", "version" = "runs"."version" \+ 1/,
   );
-  const [ids, expected, from, finished, checkpoints, statuses, stepRunIds, seqs] = many.parameters;
+  const sent = textOf(many.parameters);
+  const [ids, expected, from, finished, checkpoints, statuses, stepRunIds, seqs] = sent;
   assert.equal(ids, '{"a","b","c"}', 'sorted by run id: two statements lock shared runs in one order');
   assert.equal(expected, '{3,3,3}');
   assert.equal(from, '{"running","running","running"}');
@@ -63,11 +71,29 @@ test('one text per shape, whatever the number of runs and steps; one parameter p
   assert.equal(statuses, '{"succeeded","succeeded","succeeded"}');
   assert.equal(stepRunIds, '{"a","a","b","c","c","c"}', 'the steps of the sorted runs, in order');
   assert.equal(seqs, '{0,1,0,0,1,2}');
-  assert.equal(many.parameters.at(-1), '[null,null,null]', 'a missing JSON value binds null');
-  assert.equal(many.parameters.at(-6), '[null,null,null,null,null,null]', 'the steps have no error');
+  assert.equal(sent.at(-1), '[null,null,null]', 'a missing JSON value binds null');
+  assert.equal(sent.at(-6), '[null,null,null,null,null,null]', 'the steps have no error');
+  assert.ok(
+    many.parameters.every((p, i) => Buffer.isBuffer(p) === sent[i]?.toString().startsWith('[')),
+    'JSON arrays go as bytes, array literals as text',
+  );
   const unfinished = build([{ ...commit('a'), set: { ...commit('a').set, finished_at: null } }]);
   assert.equal(unfinished.parameters[3], '{NULL}', 'a missing value of another kind binds NULL');
   assert.equal(many.parameters.length, 6 + 14 + 4);
+});
+
+test('a commit is encoded when its statement is built, once', () => {
+  let encoded = 0;
+  const counted: BatchableCommit = {
+    ...commit('a'),
+    rows: () => {
+      encoded++;
+      return commit('a').rows();
+    },
+  };
+  assert.equal(encoded, 0);
+  build([counted, commit('b')]);
+  assert.equal(encoded, 1);
 });
 
 test('array literals escape quotes and backslashes, and read back as PostgreSQL reads them', () => {
@@ -83,9 +109,10 @@ test('array literals escape quotes and backslashes, and read back as PostgreSQL 
 
 test('JSON values are bound unescaped, each element of the array exactly its text', () => {
   const texts = [JSON.stringify({ quote: 'a "b" \\ {c}, [d] \u0000 Zoë ✓ 😀', n: [1, null] }), '"x,y"', '[]'];
-  const [, , , , checkpoints] = build(
-    texts.map((checkpoint, i) => ({ ...commit(`r${i}`), set: { ...commit(`r${i}`).set, checkpoint } })),
-  ).parameters;
+  const [, , , , checkpoints] = textOf(
+    build(texts.map((checkpoint, i) => ({ ...commit(`r${i}`), set: { ...commit(`r${i}`).set, checkpoint } })))
+      .parameters,
+  );
   assert.equal(checkpoints, `[${texts.join(',')}]`);
   assert.deepEqual(
     JSON.parse(checkpoints as string),

@@ -16,6 +16,7 @@ import type {
 import { allowedSources, canCommit, type RunStatus } from '../engine/run-state.js';
 import type { RunMode } from '../nodes/sdk.js';
 import { coalescedRead, paddedKeys } from './coalesced-read.js';
+import { type CommitPlanning, encodeSteps, OneStatementCommit } from './commit-plan.js';
 import { DATA_COLUMN_KINDS, oneStatementCommit, STEP_COLUMN_KINDS } from './commit-statement.js';
 import { namedParameterQuery } from './compiled-query.js';
 import { type Page, readPage } from './cursor.js';
@@ -23,11 +24,10 @@ import type { StoreDialect, ValueCodec } from './dialects/types.js';
 import { groupCommit } from './group-commit.js';
 import { insertStatement } from './insert-statement.js';
 import { ReadAhead, textSize } from './read-ahead.js';
-import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow, stepToRows } from './run-rows.js';
+import { newRunRecord, nullable, runFromRow, runToRow, stepFromRow } from './run-rows.js';
 import { createRunSlotQueries, type RunSlotQueries } from './run-slots.js';
 import { createRunStats, type RunStatsQueries } from './run-stats.js';
 import type { Database } from './schema.js';
-import type { WritePlan } from './write-plan.js';
 
 export interface RunListQuery {
   workflowId?: string;
@@ -71,7 +71,9 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   const insertSteps = insertStatement(db, 'steps', STEP_COLUMNS);
   const insertStepData = insertStatement(db, 'step_data', DATA_COLUMNS);
   const moveRunQuery = conditionalRunUpdate(db);
-  const commitStatement = dialect.caps.oneStatementCommit ? oneStatementCommit(dialect.caps) : undefined;
+  const planning: CommitPlanning | undefined = dialect.caps.oneStatementCommit
+    ? { codec, move: moveRunQuery, statement: oneStatementCommit(dialect.caps) }
+    : undefined;
   /** The version a write of the run's conditional UPDATE ... RETURNING left; null if refused. */
   const movedTo = (rows: unknown[]): number | null =>
     (rows[0] as { version: number } | undefined)?.version ?? null;
@@ -109,12 +111,8 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
   /** RunStore.commit: see the port. */
   async function commit(id: string, expectedVersion: number, change: RunCommit): Promise<TransitionResult> {
     if (!canCommit(change.from, change.to)) return refusal(db, id, expectedVersion);
-    // Serialise before the transaction: a 100k-item payload must not hold the write lock
-    // (SQLite) or the run's row lock (PostgreSQL) while it is being stringified.
-    const rows = change.steps.map((step) => {
+    for (const step of change.steps)
       if (step.runId !== id) throw new RangeError(`step of run ${step.runId} recorded on run ${id}`);
-      return stepToRows(codec, step);
-    });
     const checkpoint = codec.json(change.checkpoint);
     const currentNode = change.steps.at(-1)?.nodeName;
     const set = {
@@ -123,32 +121,25 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
       ...(currentNode !== undefined && { current_node: currentNode }),
       status: change.to,
     };
-    const payloads = (of: typeof rows) => of.flatMap((r) => (r.data ? [r.data] : []));
+    const steps = change.steps.length;
     let version: number | null;
-    if (commitStatement && rows.length > 0 && rows.length <= STEP_ROWS_PER_INSERT) {
-      // PostgreSQL: the UPDATE and the INSERTs it guards in one statement, one round trip; as
-      // `commit`, the same rows for a statement shared with the other commits of the turn. Its own
-      // statement is built only if it is written alone (dialects/postgres-batch.ts).
-      const steps = rows.map((r) => r.meta);
-      const data = payloads(rows);
-      let alone: CompiledQuery[] | undefined;
-      const plan: WritePlan = {
-        get statements() {
-          alone ??= [commitStatement(moveRunQuery(id, expectedVersion, [change.from], set), steps, data)];
-          return alone;
-        },
-        commit: { id, expectedVersion, from: change.from, set, steps, data },
-      };
+    if (planning && steps > 0 && steps <= STEP_ROWS_PER_INSERT) {
+      // PostgreSQL: the UPDATE and the INSERTs it guards in one statement, one round trip, or the
+      // same rows in a statement shared with the other commits of the turn (commit-plan.ts). Either
+      // is encoded when sent: the caller leaves what it gave unchanged meanwhile (see the port).
+      const plan = new OneStatementCommit(planning, id, expectedVersion, change.from, set, change.steps);
       version = movedTo(await written(id, write(plan)));
     } else {
-      // The UPDATE comes first: it takes the run's row lock, so of two concurrent callers at the
-      // same version the second re-reads the bumped version and matches nothing. Refused, it
-      // skips the INSERTs: nothing is written.
+      // Every statement built before the transaction starts: a 100k-item payload must not hold the
+      // write lock (SQLite) or the run's row lock (PostgreSQL) while it is being stringified. The
+      // UPDATE comes first: it takes the run's row lock, so of two concurrent callers at the same
+      // version the second re-reads the bumped version and matches nothing. Refused, it skips the
+      // INSERTs: nothing is written.
       const statements: CompiledQuery[] = [moveRunQuery(id, expectedVersion, [change.from], set)];
-      for (const chunk of chunks(rows, STEP_ROWS_PER_INSERT)) {
-        statements.push(insertSteps(chunk.map((r) => r.meta)));
-        const data = payloads(chunk);
-        if (data.length > 0) statements.push(insertStepData(data));
+      for (const chunk of chunks(change.steps, STEP_ROWS_PER_INSERT)) {
+        const rows = encodeSteps(codec, chunk);
+        statements.push(insertSteps(rows.steps));
+        if (rows.data.length > 0) statements.push(insertStepData(rows.data));
       }
       version = movedTo(await written(id, write({ statements, guarded: true })));
     }

@@ -304,7 +304,7 @@ export function runTests(fixture: StoreFixture): void {
 
   it('commits of many runs in one turn each move or fail alone, as they would one by one', () =>
     withStore(fixture, async ({ runs }) => {
-      const ids = ['a', 'b', 'c', 'd', 'e'];
+      const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
       for (const id of ids) await runs.createRun(newRun(id, { status: 'running' }));
       await runs.recordStep('d', 1, step('d', 0), checkpoint());
       // Text that JSON, SQL and array literals each escape: quotes, backslashes, braces, NUL.
@@ -323,12 +323,20 @@ export function runTests(fixture: StoreFixture): void {
         runs.commit('d', 2, ending('d', 0)), // its step 0 exists: the write fails
         runs.commit('e', 1, { ...ending('e', 0), to: 'waiting', patch: { waitTill: at(5000) } }),
         runs.commit('a', 1, ending('a', 1)), // the same run twice in a turn: one of the two wins
+        // A value JSON cannot hold: its commit fails, and it alone.
+        runs.commit('f', 1, {
+          ...ending('f', 0),
+          steps: [step('f', 0, { output: [[{ json: { n: 1n } }]] })],
+        }),
       ]);
       const value = (i: number) => (outcomes[i] as PromiseFulfilledResult<unknown>).value;
       assert.deepEqual(value(1), { ok: false, reason: 'stale', status: 'running' });
       assert.deepEqual(value(2), { ok: true, version: 2 });
       assert.equal(outcomes[3].status, 'rejected', 'a step already written fails its commit');
       assert.deepEqual(value(4), { ok: true, version: 2 });
+      assert.match(String((outcomes[6] as PromiseRejectedResult).reason), /BigInt/);
+      assert.deepEqual(await runs.listSteps('f'), []);
+      assert.equal((await runs.getRun('f'))?.version, 1);
       const a = [value(0), value(5)] as { ok: boolean }[];
       assert.equal(a.filter((r) => r.ok).length, 1, 'one commit of run a wins, the other is stale');
 

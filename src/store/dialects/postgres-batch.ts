@@ -24,20 +24,24 @@ export function postgresBatchWriter(
 ): BatchWriter {
   const statementOf = commitsStatement(caps);
 
-  const alone = (plan: WritePlan): Promise<WriteOutcome> =>
-    (plan.statements.length === 1
-      ? executePlan(db, plan)
-      : db.transaction().execute((trx) => executePlan(trx, plan))
-    ).then(
-      (rows) => ({ ok: true, rows }),
-      (error) => ({ ok: false, error }),
-    );
+  /** A plan's write on its own; building its statements may fail too (a commit is encoded then). */
+  const alone = async (plan: WritePlan): Promise<WriteOutcome> => {
+    try {
+      const rows =
+        plan.statements.length === 1
+          ? await executePlan(db, plan)
+          : await db.transaction().execute((trx) => executePlan(trx, plan));
+      return { ok: true, rows };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  };
 
   async function together(plans: readonly WritePlan[]): Promise<WriteOutcome[]> {
-    const statement = statementOf(plans.map((plan) => plan.commit as BatchableCommit));
     let rows: { id: string; version: number }[];
     try {
-      ({ rows } = await db.executeQuery(statement));
+      // Built here: a commit that cannot be encoded (a value JSON cannot hold) fails alone below.
+      ({ rows } = await db.executeQuery(statementOf(plans.map((plan) => plan.commit as BatchableCommit))));
     } catch {
       // Nothing of it was written: each commit again on its own, so that only the bad one fails.
       return Promise.all(plans.map(alone));
