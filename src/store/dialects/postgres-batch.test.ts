@@ -87,6 +87,24 @@ describe('PostgreSQL group commits', { skip: url ? false : 'RELAIS_TEST_DATABASE
     ]);
   });
 
+  test('the JSON arrays, bound as bytes, read back exactly, the statement unnamed or prepared', async () => {
+    // From its third send the statement is a named prepared one (postgres-prepared.ts).
+    for (let round = 0; round < 4; round++) {
+      const ids = [`x${round}a`, `x${round}b`];
+      await running(ids);
+      await Promise.all(ids.map((id) => store.runs.commit(id, 1, ending(id))));
+      assert.equal(shared().length, 1);
+      for (const id of ids) {
+        const { rows } = await admin.query(
+          `select d.output::text as output from ${schema}.step_data d where d.run_id = $1`,
+          [id],
+        );
+        assert.deepEqual(rows, [{ output: JSON.stringify(ending(id).steps[0].output) }], `round ${round}`);
+        assert.deepEqual(await store.runs.listSteps(id), ending(id).steps);
+      }
+    }
+  });
+
   test('a refused commit among them is still one statement; a failing one makes each go alone', async () => {
     await running(['a', 'b', 'c']);
     const refused = await Promise.all([
