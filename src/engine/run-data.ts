@@ -18,8 +18,9 @@ export class RunData {
   /** Records a node's execution; returns its run index. */
   add(node: string, task: Task): number {
     const list = this.tasks.get(node);
-    // A literal of one, not `[]` and a push: V8 gives an empty array room for 16 on its first push,
-    // and most nodes run once (held by every run in flight: see ARCHITECTURE "Memory per run in flight").
+    // A literal of one, not `[]` and a push: V8 gives an empty array room for 16 on its first
+    // push, most nodes run once, and every run in flight holds these (ARCHITECTURE "Memory per
+    // run in flight").
     if (!list) this.tasks.set(node, [task]);
     else list.push(task);
     return list ? list.length - 1 : 0;

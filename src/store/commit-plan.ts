@@ -32,7 +32,7 @@ export interface CommitPlanning {
   statement(update: Version, steps: readonly StepRow[], data: readonly StepDataRow[]): Version;
 }
 
-/** A step's rows, and the payloads among them (a step with none has no `step_data` row). */
+/** The steps' rows, and their payloads (a step without input and output has no `step_data` row). */
 export function encodeSteps(
   codec: ValueCodec,
   steps: readonly StepRecord[],
