@@ -121,9 +121,8 @@ export function createRunStore(dialect: StoreDialect): RelaisRunStore {
       ...(currentNode !== undefined && { current_node: currentNode }),
       status: change.to,
     };
-    const steps = change.steps.length;
     let version: number | null;
-    if (planning && steps > 0 && steps <= STEP_ROWS_PER_INSERT) {
+    if (planning && change.steps.length > 0 && change.steps.length <= STEP_ROWS_PER_INSERT) {
       // PostgreSQL: the UPDATE and the INSERTs it guards in one statement, one round trip, or the
       // same rows in a statement shared with the other commits of the turn (commit-plan.ts). Either
       // is encoded when sent: the caller leaves what it gave unchanged meanwhile (see the port).
